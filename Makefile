@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything runs from .venv/,
+# which `make setup` creates from requirements.txt (again only when that file changes).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+EMULATOR := $(PY) scripts/emulator.py
+ENV ?= dev
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+PYTEST_WORKERS ?= 2
+
+.PHONY: help setup demo down test lint unit integration
+
+help:
+	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
+	@echo "make test   lint, unit tests, integration tests and molecule scenarios (what CI runs)"
+	@echo "make down   stop the local AWS endpoint that make demo left running"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+demo: setup
+	@eval "$$($(EMULATOR) ensure)"; \
+	ansible-playbook playbooks/landing_zone.yml -i inventories/$(ENV); \
+	ansible-playbook site.yml -i inventories/$(ENV) -e @.emulator/landing-zone-nestjs-playground-$(ENV).yml; \
+	echo; \
+	echo "The local AWS endpoint is still running at $$AWS_ENDPOINT_URL (dashboard: $$AWS_ENDPOINT_URL/moto-api/)."; \
+	echo "Look at it:  eval \"\$$($(VENV)/bin/python scripts/emulator.py ensure)\"  then any AWS SDK or CLI call,"; \
+	echo "             e.g. aws ecr describe-repositories, or rerun make demo (it converges, changed=0)."; \
+	echo "Stop it:     make down"
+
+down:
+	$(EMULATOR) stop
+
+lint: setup
+	yamllint --strict .
+	ansible-lint
+
+unit: setup
+	pytest tests/unit
+
+integration: setup
+	pytest -n $(PYTEST_WORKERS) tests/integration
+
+test: setup
+	yamllint --strict .
+	ansible-lint
+	pytest -n $(PYTEST_WORKERS) tests

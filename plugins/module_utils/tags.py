@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Tag decisions shared by the modules, on top of amazon.aws's ``compare_aws_tags``.
+
+``tags`` None leaves the resource's tags alone; with ``purge_tags`` true, tags that are not asked
+for are removed, as every amazon.aws module does.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+
+def tag_changes(current, desired, purge_tags=True):
+    """(tags to set, tag keys to remove); both empty when nothing must change."""
+    if desired is None:
+        return {}, []
+    to_set, to_remove = compare_aws_tags(current or {}, desired, purge_tags=purge_tags)
+    return to_set, sorted(to_remove)
+
+
+def tags_after(current, desired, purge_tags=True):
+    """The tags the resource will carry once ``tag_changes`` has been applied."""
+    to_set, to_remove = tag_changes(current, desired, purge_tags)
+    after = {key: value for key, value in (current or {}).items() if key not in to_remove}
+    after.update(to_set)
+    return after
