@@ -166,6 +166,8 @@ problems:
   elements: str
 """
 
+import ipaddress
+
 try:
     import botocore
 except ImportError:
@@ -212,11 +214,12 @@ def classify_subnets(subnets, route_tables):
 
 
 def _cidr_key(cidr):
-    address = cidr.split("/")[0]
+    """Sorts IPv4 subnets by address, then anything else (an IPv6-only subnet has no CidrBlock)."""
     try:
-        return tuple(int(part) for part in address.split("."))
+        network = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
-        return (cidr,)
+        return (99, 0)
+    return (network.version, int(network.network_address))
 
 
 def name_covers(pattern, fqdn):
@@ -234,8 +237,11 @@ def normalise_zone_id(zone_id):
 
 
 def arn_region(arn):
+    """The region of an ACM certificate ARN; None for anything that is not one."""
     parts = arn.split(":")
-    return parts[3] if len(parts) > 5 and parts[0] == "arn" else None
+    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "acm" or not parts[5].startswith("certificate/"):
+        return None
+    return parts[3]
 
 
 def subnet_problems(vpc_id, subnets, min_azs):
@@ -433,7 +439,6 @@ def main():
         module.fail_json(
             msg="The existing resources this environment builds on are not usable:\n- " + "\n- ".join(problems),
             problems=problems,
-            **result,
         )
     module.exit_json(changed=False, **result)
 

@@ -1,0 +1,101 @@
+"""Bad input in the network slice ends with a message that names what is wrong and how to fix it,
+before anything is created.
+
+Each case runs the whole site.yml (network_lookup, then ecr) with an inventory of exactly the
+variables given, against one emulator holding the landing zone, a VPC with a single private subnet
+and an ISSUED certificate for another name.
+"""
+
+import pytest
+
+from conftest import landing_zone
+from conftest import write_inventory
+
+# One emulator and one converge for the whole module: keep its tests on one xdist worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("network-lookup-errors")]
+
+FQDN = "nestjs-playground-api.example.com"
+REMOVE = object()
+
+
+@pytest.fixture(scope="module")
+def world(ansible, tmp_path_factory):
+    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
+    ec2 = ansible.client("ec2")
+    lone_vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_subnet(VpcId=lone_vpc, CidrBlock="10.50.1.0/24", AvailabilityZone="us-east-1a")
+    other_cert = ansible.client("acm").request_certificate(DomainName="other.example.com", ValidationMethod="DNS")
+    return {
+        "base": dict(lz, environment_name="dev"),
+        "lone_vpc": lone_vpc,
+        "other_cert": other_cert["CertificateArn"],
+        "west_cert": lz["certificate_arn"].replace(":us-east-1:", ":us-west-2:"),
+        "tmp": tmp_path_factory,
+    }
+
+
+CASES = {
+    "no vpc_id": (
+        {"vpc_id": REMOVE},
+        ["vpc_id is not set", "set it in the inventory (group_vars) or with -e vpc_id=", "vpc-0123456789abcdef0"],
+    ),
+    "vpc_id left as the inventory's placeholder": (
+        {"vpc_id": "REPLACE_WITH_EXISTING_VPC_ID"},
+        ["vpc_id 'REPLACE_WITH_EXISTING_VPC_ID' is not valid", "the id of the existing VPC to import"],
+    ),
+    "no certificate_arn and no hosted_zone_id": (
+        {"certificate_arn": REMOVE, "hosted_zone_id": ""},
+        ["certificate_arn is not set", "hosted_zone_id is not set"],
+    ),
+    "a VPC that does not exist": (
+        {"vpc_id": "vpc-0123456789abcdef0"},
+        ["vpc_id 'vpc-0123456789abcdef0' does not exist in region us-east-1"],
+    ),
+    "a VPC with one private subnet": (
+        {"vpc_id": "{lone_vpc}"},
+        ["vpc_id '{lone_vpc}' has 1 private subnet(s) in 1 availability zone(s)", "at least 2 availability zones"],
+    ),
+    "a zone name that does not match the zone": (
+        {"hosted_zone_name": "example.org"},
+        ["hosted_zone_name 'example.org' does not match hosted zone", "whose name is 'example.com'",
+         "set hosted_zone_name to 'example.com'"],
+    ),
+    "a certificate that does not cover the domain": (
+        {"certificate_arn": "{other_cert}"},
+        [f"covers other.example.com but not '{FQDN}'", f"use a certificate for '{FQDN}' or '*.example.com'"],
+    ),
+    "a certificate from another region": (
+        {"certificate_arn": "{west_cert}"},
+        ["is in region us-west-2, but this environment deploys to us-east-1"],
+    ),
+    "a missing JWT parameter": (
+        {"jwt_secret_parameter_name": "/nestjs-playground/missing-jwt-secret"},
+        ["SSM parameter '/nestjs-playground/missing-jwt-secret' does not exist",
+         'aws ssm put-parameter --name "/nestjs-playground/missing-jwt-secret" --type "SecureString"'],
+    ),
+    "every problem at once": (
+        {"vpc_id": "{lone_vpc}", "hosted_zone_name": "example.org", "jwt_secret_parameter_name": "/x/jwt"},
+        ["1 private subnet(s) in 1 availability zone(s)", "hosted_zone_name 'example.org' does not match",
+         "SSM parameter '/x/jwt' does not exist"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_network_input_fails_clearly_before_anything_is_created(case, world, ansible):
+    overrides, expected = CASES[case]
+    host_vars = dict(world["base"])
+    for name, value in overrides.items():
+        if value is REMOVE:
+            host_vars.pop(name, None)
+        else:
+            host_vars[name] = value.format(**world)
+    inventory = write_inventory(world["tmp"].mktemp("inventory"), host_vars)
+
+    run = ansible.playbook("site.yml", inventory)
+
+    assert run.rc != 0, run
+    message = run.failure()
+    for fragment in expected:
+        assert fragment.format(**world) in message
+    assert ansible.client("ecr").describe_repositories()["repositories"] == []

@@ -1,0 +1,103 @@
+"""site.yml with the shipped dev inventory, against a fresh local AWS endpoint.
+
+One scenario, run once: landing zone; ``--check`` on the fresh account; converge; converge again;
+``--check`` on the converged account. The tests read what each run reported and what the emulator
+held after it.
+"""
+
+import json
+
+import pytest
+
+from conftest import landing_zone
+
+# One emulator and one converge for the whole module: keep its tests on one xdist worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("site-dev")]
+
+ECR_TASK = "Ensure the ECR repository scans on push, keeps its tags mutable and expires untagged images"
+TAGS = {"App": "nestjs-playground", "Env": "dev", "OU": "engineering", "Owner": "team@example.com"}
+
+
+def repositories(ansible):
+    return ansible.client("ecr").describe_repositories()["repositories"]
+
+
+@pytest.fixture(scope="module")
+def scenario(ansible, tmp_path_factory):
+    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
+    runs, seen = {}, {}
+    for step, check in (("check_fresh", True), ("converge", False), ("rerun", False), ("check_converged", True)):
+        runs[step] = ansible.playbook("site.yml", extra_vars=[lz], check=check, diff=check)
+        seen[step] = repositories(ansible)
+    return {"lz": lz, "runs": runs, "repositories": seen}
+
+
+def test_every_run_succeeds(scenario):
+    for step, run in scenario["runs"].items():
+        assert run.rc == 0, f"{step}: {run!r}"
+
+
+def test_check_on_a_fresh_account_reports_changes_and_creates_nothing(scenario):
+    run = scenario["runs"]["check_fresh"]
+    assert ECR_TASK in run.changed_tasks()
+    assert scenario["repositories"]["check_fresh"] == []
+
+
+def test_check_on_a_fresh_account_shows_the_repository_it_would_create(scenario):
+    diff = scenario["runs"]["check_fresh"].result(ECR_TASK)["diff"]
+    assert diff["before"] == {}
+    assert diff["after"]["scan_on_push"] is True
+    assert diff["after"]["tags"] == TAGS
+
+
+def test_check_predicts_exactly_the_tasks_the_converge_changes(scenario):
+    assert scenario["runs"]["check_fresh"].changed_tasks() == scenario["runs"]["converge"].changed_tasks()
+
+
+def test_converge_creates_the_repository_as_the_spec_describes(scenario, ansible):
+    (repo,) = scenario["repositories"]["converge"]
+    assert repo["repositoryName"] == "nestjs-playground"
+    assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo["imageTagMutability"] == "MUTABLE"
+    ecr = ansible.client("ecr")
+    tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == TAGS
+    (rule,) = json.loads(ecr.get_lifecycle_policy(repositoryName="nestjs-playground")["lifecyclePolicyText"])["rules"]
+    assert rule["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_converge_publishes_the_repository_and_the_imported_network(scenario, ansible):
+    run = scenario["runs"]["converge"]
+    facts = run.result("Publish the repository's name, URI and ARN")["ansible_facts"]["ecr"]
+    (repo,) = scenario["repositories"]["converge"]
+    assert facts == {"name": repo["repositoryName"], "uri": repo["repositoryUri"], "arn": repo["repositoryArn"]}
+
+    network = run.result("Import the existing VPC, hosted zone, certificate and JWT parameter")
+    ec2 = ansible.client("ec2")
+    cidrs = {s["SubnetId"]: s["CidrBlock"] for s in ec2.describe_subnets()["Subnets"]}
+    assert network["vpc_id"] == scenario["lz"]["vpc_id"]
+    assert sorted(cidrs[s] for s in network["private_subnet_ids"]) == ["10.42.10.0/24", "10.42.11.0/24"]
+    assert sorted(cidrs[s] for s in network["public_subnet_ids"]) == ["10.42.0.0/24", "10.42.1.0/24"]
+    assert network["fqdn"] == "nestjs-playground-api.example.com"
+    assert network["hosted_zone_id"] == scenario["lz"]["hosted_zone_id"]
+
+
+def test_the_summary_names_what_was_created(scenario):
+    lines = scenario["runs"]["converge"].result("Show what the environment is made of")["msg"]
+    text = "\n".join(lines)
+    (repo,) = scenario["repositories"]["converge"]
+    assert repo["repositoryUri"] in text
+    assert scenario["lz"]["vpc_id"] in text
+    assert "nestjs-playground-api.example.com" in text
+
+
+def test_rerun_changes_nothing(scenario):
+    run = scenario["runs"]["rerun"]
+    assert run.host_stats()["changed"] == 0, run.changed_tasks()
+    assert scenario["repositories"]["rerun"] == scenario["repositories"]["converge"]
+
+
+def test_check_on_the_converged_account_reports_no_change(scenario):
+    run = scenario["runs"]["check_converged"]
+    assert run.host_stats()["changed"] == 0, run.changed_tasks()

@@ -1,0 +1,53 @@
+import pytest
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes, tags_after
+
+CURRENT = {"App": "nestjs-playground", "Env": "dev", "Extra": "x"}
+
+
+@pytest.mark.parametrize("purge", [True, False])
+def test_tag_changes_with_no_desired_tags_changes_nothing(purge):
+    assert tag_changes(CURRENT, None, purge) == ({}, [])
+
+
+@pytest.mark.parametrize("purge", [True, False])
+def test_tags_after_with_no_desired_tags_keeps_current(purge):
+    assert tags_after(CURRENT, None, purge) == CURRENT
+
+
+def test_tag_changes_with_purge_removes_unrequested_keys_sorted():
+    assert tag_changes(CURRENT, {"Env": "dev"}, True) == ({}, ["App", "Extra"])
+
+
+def test_tag_changes_without_purge_keeps_unrequested_keys():
+    assert tag_changes(CURRENT, {"Env": "dev"}, False) == ({}, [])
+
+
+def test_tag_changes_sets_a_changed_value_and_a_new_key():
+    to_set, to_remove = tag_changes(CURRENT, {"App": "nestjs-playground", "Env": "prod", "OU": "eng", "Extra": "x"})
+    assert (to_set, to_remove) == ({"Env": "prod", "OU": "eng"}, [])
+
+
+def test_tag_changes_on_a_resource_without_tags_sets_everything():
+    assert tag_changes(None, {"App": "a"}) == ({"App": "a"}, [])
+
+
+def test_tag_changes_of_equal_tags_is_empty():
+    assert tag_changes(CURRENT, dict(CURRENT)) == ({}, [])
+
+
+@pytest.mark.parametrize(
+    "purge, expected",
+    [
+        (True, {"Env": "prod", "OU": "eng"}),
+        (False, {"App": "nestjs-playground", "Env": "prod", "Extra": "x", "OU": "eng"}),
+    ],
+)
+def test_tags_after_applies_sets_and_removals(purge, expected):
+    assert tags_after(CURRENT, {"Env": "prod", "OU": "eng"}, purge) == expected
+
+
+def test_tags_after_does_not_mutate_current():
+    current = dict(CURRENT)
+    tags_after(current, {"Env": "prod"}, True)
+    assert current == CURRENT
