@@ -1,4 +1,4 @@
-"""Bad input in the network slice ends with a message that names what is wrong and how to fix it,
+"""Bad input in this slice (network and ECR) ends with a message that names what is wrong and how to fix it,
 before anything is created.
 
 Each case runs the whole site.yml (network_lookup, then ecr) with an inventory of exactly the
@@ -12,7 +12,7 @@ from conftest import landing_zone
 from conftest import write_inventory
 
 # One emulator and one converge for the whole module: keep its tests on one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("network-lookup-errors")]
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("bad-input")]
 
 FQDN = "nestjs-playground-api.example.com"
 REMOVE = object()
@@ -98,4 +98,19 @@ def test_bad_network_input_fails_clearly_before_anything_is_created(case, world,
     message = run.failure()
     for fragment in expected:
         assert fragment.format(**world) in message
+    assert ansible.client("ecr").describe_repositories()["repositories"] == []
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    (0, "ecr_untagged_image_expiry_days '0' is not valid: it must be a whole number of days, at least 1"),
+    (-3, "ecr_untagged_image_expiry_days '-3' is not valid: it must be a whole number of days, at least 1"),
+    ("two weeks", "argument 'ecr_untagged_image_expiry_days' is of type str and we were unable to convert to int"),
+])
+def test_a_bad_image_expiry_fails_clearly_and_creates_nothing(days, expected, world, ansible):
+    inventory = write_inventory(world["tmp"].mktemp("inventory"), dict(world["base"], ecr_untagged_image_expiry_days=days))
+
+    run = ansible.playbook("site.yml", inventory, args=["--tags", "ecr"])
+
+    assert run.rc != 0, run
+    assert expected in run.failure()
     assert ansible.client("ecr").describe_repositories()["repositories"] == []
