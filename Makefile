@@ -38,7 +38,7 @@ demo: setup
 	echo "Stop it:     make down"
 
 down:
-	$(EMULATOR) stop
+	@$(EMULATOR) stop
 
 lint: setup
 	yamllint --strict .

@@ -85,7 +85,7 @@ class Ansible:
             ANSIBLE_DEPRECATION_WARNINGS="0",
         )
         env.update(extra)
-        return env
+        return {name: value for name, value in env.items() if value is not None}  # None: unset it
 
     def _run(self, args, env):
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

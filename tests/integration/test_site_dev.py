@@ -24,12 +24,25 @@ def repositories(ansible):
 
 @pytest.fixture(scope="module")
 def scenario(ansible, tmp_path_factory):
-    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
-    runs, seen = {}, {}
+    lz_dir = tmp_path_factory.mktemp("landing-zone")
+    lz = landing_zone(ansible, lz_dir)
+    runs, seen = {"landing_zone_again": ansible.playbook("playbooks/landing_zone.yml", extra_vars=[{"landing_zone_dir": str(lz_dir)}])}, {}
     for step, check in (("check_fresh", True), ("converge", False), ("rerun", False), ("check_converged", True)):
         runs[step] = ansible.playbook("site.yml", extra_vars=[lz], check=check, diff=check)
         seen[step] = repositories(ansible)
     return {"lz": lz, "runs": runs, "repositories": seen}
+
+
+def test_the_landing_zone_converges_again_without_change(scenario):
+    assert scenario["runs"]["landing_zone_again"].host_stats()["changed"] == 0
+
+
+@pytest.mark.parametrize("endpoint", ["https://ec2.us-east-1.amazonaws.com", "http://10.1.2.3:5000", None])
+def test_the_landing_zone_refuses_anything_but_the_local_endpoint(endpoint, ansible):
+    run = ansible.playbook("playbooks/landing_zone.yml", env={"AWS_ENDPOINT_URL": endpoint})
+    assert run.rc != 0
+    assert "This playbook is for the local AWS endpoint only" in run.failure()
+    assert [name for name, _ in run.results()][-1] == "Refuse to run against anything but the local AWS endpoint"
 
 
 def test_every_run_succeeds(scenario):
