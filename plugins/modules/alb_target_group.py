@@ -1,0 +1,493 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: alb_target_group
+version_added: 0.1.0
+short_description: Ensure an Application Load Balancer target group with its health check, deregistration delay and tags
+description:
+  - Creates, updates or deletes one Elastic Load Balancing (v2) target group for an Application Load
+    Balancer - its protocol, port, VPC and target type, its health check, its deregistration delay and
+    its tags.
+  - Replaces C(community.aws.elb_target_group), which does not support check mode - Ansible skips its
+    task under C(--check) (measured - C(skipped=true), "does not support check mode"), so a plan cannot
+    show what it would change.
+  - Fields AWS cannot change on an existing target group (O(protocol), O(port), O(vpc_id),
+    O(target_type)) are compared too; when one differs the module fails and names the field, since the
+    target group would have to be replaced. It never replaces a target group itself.
+  - Health-check fields are updated with one C(modify_target_group) holding only what differs, the
+    deregistration delay with C(modify_target_group_attributes).
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same
+    C(changed) and C(diff) that the real run would.
+author:
+  - NestJS Playground platform team
+options:
+  name:
+    description:
+      - The name of the target group (at most 32 characters).
+    required: true
+    type: str
+  state:
+    description:
+      - Whether the target group should exist.
+      - Deleting a target group that a listener or rule still forwards to fails; the message names the
+        load balancers that use it.
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  protocol:
+    description:
+      - The protocol the load balancer uses to reach the targets. Required to create a target group
+        whose O(target_type) is not C(lambda). Cannot be changed.
+    choices: ["HTTP", "HTTPS"]
+    type: str
+  port:
+    description:
+      - The port the targets receive traffic on. Required to create a target group whose
+        O(target_type) is not C(lambda). Cannot be changed.
+    type: int
+  vpc_id:
+    description:
+      - The VPC of the targets. Required to create a target group whose O(target_type) is not
+        C(lambda). Cannot be changed.
+    type: str
+  target_type:
+    description:
+      - The type of the targets. Cannot be changed.
+    choices: ["ip", "instance", "lambda", "alb"]
+    default: ip
+    type: str
+  health_check:
+    description:
+      - The health check. Fields not given are left as they are (on creation, AWS's defaults apply).
+    type: dict
+    suboptions:
+      path:
+        description: The path requested by the health check.
+        type: str
+      protocol:
+        description: The protocol of the health check.
+        choices: ["HTTP", "HTTPS"]
+        type: str
+      port:
+        description: The port of the health check, or C(traffic-port) for the target's own port.
+        type: str
+        default: traffic-port
+      interval_seconds:
+        description: Seconds between health checks of one target.
+        type: int
+      timeout_seconds:
+        description: Seconds without a response after which a health check fails.
+        type: int
+      healthy_threshold_count:
+        description: Consecutive successes before an unhealthy target is healthy.
+        type: int
+      unhealthy_threshold_count:
+        description: Consecutive failures before a healthy target is unhealthy.
+        type: int
+      matcher:
+        description: The HTTP codes of a healthy response, for example C(200) or C(200-299).
+        type: str
+  deregistration_delay:
+    description:
+      - Seconds the load balancer waits before it deregisters a draining target (the target group
+        attribute C(deregistration_delay.timeout_seconds)). Left alone when not set.
+    type: int
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the service's target group
+  nestjs_playground.infra.alb_target_group:
+    name: nestjs-playground-dev
+    protocol: HTTP
+    port: 3000
+    vpc_id: "{{ network.vpc_id }}"
+    target_type: ip
+    health_check:
+      path: /health
+      interval_seconds: 30
+      timeout_seconds: 5
+      healthy_threshold_count: 2
+      unhealthy_threshold_count: 3
+      matcher: "200"
+    deregistration_delay: 30
+    tags:
+      App: nestjs-playground
+      Env: dev
+  register: target_group
+
+- name: Delete the target group (after the listeners that use it)
+  nestjs_playground.infra.alb_target_group:
+    name: nestjs-playground-dev
+    state: absent
+"""
+
+RETURN = r"""
+target_group:
+  description:
+    - The target group as it is after the run (in check mode, as it would be). Empty when O(state=absent).
+    - On creation in check mode, only the fields that were asked for.
+  returned: always
+  type: dict
+  contains:
+    target_group_arn:
+      description: The ARN of the target group; absent in check mode before it exists.
+      type: str
+      sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nestjs-playground-dev/73e2d6bc24d8a067
+    target_group_name:
+      description: The name of the target group.
+      type: str
+    protocol:
+      description: The protocol to the targets.
+      type: str
+    port:
+      description: The port of the targets.
+      type: int
+    vpc_id:
+      description: The VPC of the targets.
+      type: str
+    target_type:
+      description: The type of the targets.
+      type: str
+    health_check_path:
+      description: The health-check path.
+      type: str
+      sample: /health
+    health_check_protocol:
+      description: The health-check protocol.
+      type: str
+    health_check_port:
+      description: The health-check port.
+      type: str
+      sample: traffic-port
+    health_check_interval_seconds:
+      description: Seconds between health checks.
+      type: int
+    health_check_timeout_seconds:
+      description: The health-check timeout.
+      type: int
+    healthy_threshold_count:
+      description: Successes before healthy.
+      type: int
+    unhealthy_threshold_count:
+      description: Failures before unhealthy.
+      type: int
+    matcher:
+      description: The healthy response codes.
+      type: dict
+      sample: {"http_code": "200"}
+    deregistration_delay:
+      description: The deregistration delay in seconds.
+      type: int
+    load_balancer_arns:
+      description: The load balancers that route to the target group.
+      type: list
+      elements: str
+    tags:
+      description: The target group's tags.
+      type: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attributes_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import elbv2_client
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import read_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import unique
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+
+# Fields fixed at creation: a difference means the target group must be replaced.
+IMMUTABLE = ("protocol", "port", "vpc_id", "target_type")
+# health_check suboption -> (our field, the AWS key in describe/create/modify_target_group).
+HEALTH_CHECK = {
+    "path": ("health_check_path", "HealthCheckPath"),
+    "protocol": ("health_check_protocol", "HealthCheckProtocol"),
+    "port": ("health_check_port", "HealthCheckPort"),
+    "interval_seconds": ("health_check_interval_seconds", "HealthCheckIntervalSeconds"),
+    "timeout_seconds": ("health_check_timeout_seconds", "HealthCheckTimeoutSeconds"),
+    "healthy_threshold_count": ("healthy_threshold_count", "HealthyThresholdCount"),
+    "unhealthy_threshold_count": ("unhealthy_threshold_count", "UnhealthyThresholdCount"),
+    "matcher": ("matcher", "Matcher"),
+}
+HEALTH_FIELDS = tuple(field for field, _ in HEALTH_CHECK.values())
+DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
+# The fields this module owns, as compared and shown in the diff (tags apart).
+OWNED = IMMUTABLE + HEALTH_FIELDS + ("deregistration_delay",)
+
+
+def desired_state(params):
+    """The owned fields as asked; None means 'leave alone'."""
+    desired = {field: params.get(field) for field in IMMUTABLE}
+    health = params.get("health_check") or {}
+    for option, (field, _) in HEALTH_CHECK.items():
+        desired[field] = health.get(option)
+    if desired["matcher"] is not None:
+        desired["matcher"] = {"http_code": desired["matcher"]}
+    desired["deregistration_delay"] = params.get("deregistration_delay")
+    return desired
+
+
+def current_state(group, attributes, tags):
+    """A target group as ``describe_target_groups`` returns it, with its attributes and tags."""
+    state = {
+        "target_group_arn": group["TargetGroupArn"],
+        "target_group_name": group["TargetGroupName"],
+        "protocol": group.get("Protocol", MISSING),
+        "port": group.get("Port", MISSING),
+        "vpc_id": group.get("VpcId", MISSING),
+        "target_type": group.get("TargetType", MISSING),
+        "load_balancer_arns": unique(group.get("LoadBalancerArns")),
+        "tags": tags,
+    }
+    for field, key in HEALTH_CHECK.values():
+        state[field] = group.get(key, MISSING)
+    if isinstance(state["matcher"], dict):
+        state["matcher"] = {"http_code": state["matcher"].get("HttpCode")}
+    delay = attributes.get(DEREGISTRATION_DELAY)
+    state["deregistration_delay"] = int(delay) if delay is not None else MISSING
+    return state
+
+
+def owned(state):
+    return {key: state[key] for key in OWNED if key in state and state[key] is not MISSING}
+
+
+def plan(desired, current, desired_tags, purge_tags):
+    """What must be done to go from ``current`` (None: absent) to ``desired``.
+
+    Returns ``create``, ``changed``, ``replace`` (immutable fields that differ: the run must fail),
+    ``health_check`` (health-check fields to modify), ``attributes`` (target group attributes to set,
+    AWS keys), ``tags_to_set`` / ``tags_to_remove`` and ``before`` / ``after``. Pure: no AWS call.
+    """
+    before = None if current is None else dict(owned(current), tags=current.get("tags") or {})
+    fields = changed_fields(desired, before)
+    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
+    after = owned(predicted_state(desired, before))
+    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    attributes = {}
+    if "deregistration_delay" in fields:
+        attributes[DEREGISTRATION_DELAY] = desired["deregistration_delay"]
+    create = current is None
+    return {
+        "create": create,
+        "changed": create or bool(fields or to_set or to_remove),
+        "replace": [] if create else [field for field in fields if field in IMMUTABLE],
+        "health_check": [] if create else [field for field in fields if field in HEALTH_FIELDS],
+        "attributes": attributes,
+        "tags_to_set": to_set,
+        "tags_to_remove": to_remove,
+        "before": before or {},
+        "after": after,
+    }
+
+
+def creation_problems(desired):
+    """What a new target group lacks, as one message (None when nothing)."""
+    if desired["target_type"] == "lambda":
+        return None
+    missing = [field for field in ("protocol", "port", "vpc_id") if desired[field] is None]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        return f"{', '.join(missing)} {verb} required to create a target group of type {desired['target_type']}"
+    return None
+
+
+def replacement_message(name, fields, before, desired):
+    changes = ", ".join(f"{field} ({before.get(field)!r} -> {desired[field]!r})" for field in fields)
+    return (
+        f"Target group {name} must be replaced to change {changes}: AWS cannot change "
+        f"{'this field' if len(fields) == 1 else 'these fields'} on an existing target group. Remove it from "
+        "its listeners and delete it (state: absent), or give the new one another name."
+    )
+
+
+def health_check_request(after, fields):
+    """``modify_target_group`` / ``create_target_group`` arguments for the health-check ``fields``."""
+    keys = {field: key for field, key in HEALTH_CHECK.values()}
+    request = {}
+    for field in fields:
+        value = after[field]
+        request[keys[field]] = {"HttpCode": value["http_code"]} if field == "matcher" else value
+    return request
+
+
+class TargetGroups:
+    """The elbv2 calls this module makes, each retried with jittered backoff on throttling."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = elbv2_client(module)
+
+    def describe(self, name):
+        try:
+            groups = self.client.describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"]
+        except is_boto3_error_code("TargetGroupNotFound"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to describe target group {name}")
+        if not groups:
+            return None
+        group = groups[0]
+        arn = group["TargetGroupArn"]
+        try:
+            attributes = self.client.describe_target_group_attributes(aws_retry=True, TargetGroupArn=arn)["Attributes"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to read the attributes of target group {name}")
+        tags = read_tags(self.module, self.client, arn, f"target group {name}")
+        return current_state(group, attributes_dict(attributes), tags)
+
+    def create(self, name, after):
+        request = {"Name": name, "TargetType": after["target_type"]}
+        for field, key in (("protocol", "Protocol"), ("port", "Port"), ("vpc_id", "VpcId")):
+            if after.get(field) is not None:
+                request[key] = after[field]
+        request.update(health_check_request(after, [field for field in HEALTH_FIELDS if field in after]))
+        if after["tags"]:
+            request["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
+        try:
+            group = self.client.create_target_group(aws_retry=True, **request)["TargetGroups"][0]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to create target group {name}")
+        return group["TargetGroupArn"]
+
+    def modify_health_check(self, arn, request):
+        try:
+            self.client.modify_target_group(aws_retry=True, TargetGroupArn=arn, **request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to modify the health check of target group {arn}")
+
+    def modify_attributes(self, arn, attributes):
+        try:
+            self.client.modify_target_group_attributes(
+                aws_retry=True, TargetGroupArn=arn, Attributes=attribute_list(attributes)
+            )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to modify the attributes of target group {arn}")
+
+    def delete(self, name, current):
+        try:
+            self.client.delete_target_group(aws_retry=True, TargetGroupArn=current["target_group_arn"])
+        except is_boto3_error_code("TargetGroupNotFound"):
+            return
+        except is_boto3_error_code("ResourceInUse"):  # pylint: disable=duplicate-except
+            self.module.fail_json(msg=in_use_message(name, current))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to delete target group {name}")
+
+
+def in_use_message(name, current):
+    users = ", ".join(current.get("load_balancer_arns") or []) or "a load balancer"
+    return (
+        f"Target group {name} is still used by a listener or rule of {users}; "
+        "delete or repoint those listeners and rules first, then delete the target group"
+    )
+
+
+def ensure_absent(module, groups, name, current):
+    if current is None:
+        module.exit_json(changed=False, target_group={}, diff=make_diff({}, {}))
+    before = dict(owned(current), tags=current["tags"])
+    if module.check_mode:
+        if current["load_balancer_arns"]:
+            # An earlier task of the same run may remove the listeners; the real run fails if it did not.
+            module.warn(in_use_message(name, current))
+    else:
+        groups.delete(name, current)
+    module.exit_json(changed=True, target_group={}, diff=make_diff(before, {}))
+
+
+def ensure_present(module, groups, name, current):
+    desired = desired_state(module.params)
+    decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
+    if decision["replace"]:
+        module.fail_json(msg=replacement_message(name, decision["replace"], decision["before"], desired))
+    if decision["create"]:
+        problem = creation_problems(desired)
+        if problem:
+            module.fail_json(msg=problem)
+    result = {"target_group_name": name}
+    if current is not None:
+        result.update(target_group_arn=current["target_group_arn"], load_balancer_arns=current["load_balancer_arns"])
+    result.update(decision["after"])
+    if decision["changed"] and not module.check_mode:
+        if decision["create"]:
+            result["target_group_arn"] = groups.create(name, decision["after"])
+            result["load_balancer_arns"] = []
+            if decision["after"].get("deregistration_delay") is not None:
+                groups.modify_attributes(
+                    result["target_group_arn"], {DEREGISTRATION_DELAY: decision["after"]["deregistration_delay"]}
+                )
+        else:
+            arn = result["target_group_arn"]
+            if decision["health_check"]:
+                groups.modify_health_check(arn, health_check_request(decision["after"], decision["health_check"]))
+            if decision["attributes"]:
+                groups.modify_attributes(arn, decision["attributes"])
+            write_tags(module, groups.client, arn, decision["tags_to_set"], decision["tags_to_remove"],
+                       f"target group {name}")
+    module.exit_json(
+        changed=decision["changed"],
+        target_group=result,
+        diff=make_diff(decision["before"], decision["after"]),
+    )
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        protocol=dict(type="str", choices=["HTTP", "HTTPS"]),
+        port=dict(type="int"),
+        vpc_id=dict(type="str"),
+        target_type=dict(type="str", default="ip", choices=["ip", "instance", "lambda", "alb"]),
+        health_check=dict(
+            type="dict",
+            options=dict(
+                path=dict(type="str"),
+                protocol=dict(type="str", choices=["HTTP", "HTTPS"]),
+                port=dict(type="str", default="traffic-port"),
+                interval_seconds=dict(type="int"),
+                timeout_seconds=dict(type="int"),
+                healthy_threshold_count=dict(type="int"),
+                unhealthy_threshold_count=dict(type="int"),
+                matcher=dict(type="str"),
+            ),
+        ),
+        deregistration_delay=dict(type="int"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    groups = TargetGroups(module)
+    name = module.params["name"]
+    current = groups.describe(name)
+    if module.params["state"] == "absent":
+        ensure_absent(module, groups, name, current)
+    ensure_present(module, groups, name, current)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,438 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_cluster
+version_added: 0.1.0
+short_description: Ensure an Amazon ECS cluster with its Container Insights setting, capacity providers and tags
+description:
+  - Creates, updates or deletes one Amazon ECS cluster, and converges in one call its Container Insights
+    setting, its capacity providers with the default capacity provider strategy, and its resource tags.
+  - Replaces C(community.aws.ecs_cluster), which has no option for Container Insights or for tags, and
+    whose rerun fails with C(Module failed - 'capacityProviders') on a cluster created without capacity
+    providers (measured against the local emulator, which omits the key for such a cluster).
+  - A cluster in status C(INACTIVE) (deleted, still listed by AWS for a while) counts as absent; it is
+    created again.
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same
+    C(changed) and C(diff) that the real run would.
+author:
+  - NestJS Playground platform team
+options:
+  name:
+    description:
+      - The name of the cluster.
+    required: true
+    type: str
+  state:
+    description:
+      - Whether the cluster should exist.
+      - With V(absent), a cluster that still has active services is not deleted; the module fails and
+        names the cluster and the number of its services.
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  container_insights:
+    description:
+      - The C(containerInsights) cluster setting. V(enhanced) is Container Insights with enhanced
+        observability.
+      - When not set, an existing cluster keeps its setting and a new one takes the account default.
+    choices: ["enabled", "disabled", "enhanced"]
+    type: str
+  capacity_providers:
+    description:
+      - The capacity providers associated with the cluster, for example V(FARGATE) and V(FARGATE_SPOT).
+      - Compared as a set; order does not matter. An empty list removes every capacity provider.
+      - When not set, an existing cluster keeps its capacity providers.
+    type: list
+    elements: str
+  default_capacity_provider_strategy:
+    description:
+      - The default capacity provider strategy of the cluster, used by services and tasks launched
+        without a launch type or a strategy of their own.
+      - Compared as a set of items keyed by capacity provider; an absent O(default_capacity_provider_strategy[].weight)
+        or O(default_capacity_provider_strategy[].base) reads as V(0), as AWS stores it.
+      - When not set, an existing cluster keeps its strategy.
+    type: list
+    elements: dict
+    suboptions:
+      capacity_provider:
+        description: The name of a capacity provider of the cluster.
+        required: true
+        type: str
+      weight:
+        description: The relative share of tasks placed with this capacity provider. AWS default V(0).
+        type: int
+      base:
+        description: How many tasks, at least, run on this capacity provider. AWS default V(0).
+        type: int
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - The setting is written with C(UpdateCluster) (which takes C(settings)); capacity providers and the
+    strategy with C(PutClusterCapacityProviders), which takes both at once, so when only one of the two
+    options is set the other is sent as the cluster holds it.
+  - The local emulator (moto 5.2.5) answers C(UpdateClusterSettings) with an HTTP 500, which is why this
+    module uses C(UpdateCluster).
+"""
+
+EXAMPLES = r"""
+- name: Ensure the application's cluster
+  nestjs_playground.infra.ecs_cluster:
+    name: nestjs-playground-dev
+    container_insights: enabled
+    capacity_providers: [FARGATE, FARGATE_SPOT]
+    default_capacity_provider_strategy:
+      - capacity_provider: FARGATE
+        weight: 1
+        base: 1
+    tags:
+      App: nestjs-playground
+      Env: dev
+
+- name: Delete the cluster (fails while it still has services)
+  nestjs_playground.infra.ecs_cluster:
+    name: nestjs-playground-dev
+    state: absent
+"""
+
+RETURN = r"""
+cluster:
+  description:
+    - The cluster as it is after the run (in check mode, as it would be).
+    - Empty when O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    cluster_name:
+      description: The name of the cluster.
+      type: str
+      sample: nestjs-playground-dev
+    cluster_arn:
+      description: The ARN of the cluster; absent in check mode before the cluster exists.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:cluster/nestjs-playground-dev
+    status:
+      description: The status of the cluster, V(ACTIVE) once created; absent in check mode before the cluster exists.
+      type: str
+      sample: ACTIVE
+    settings:
+      description: The cluster settings as a dict of setting name to value.
+      type: dict
+      sample: {"containerInsights": "enabled"}
+    capacity_providers:
+      description: The capacity providers of the cluster, sorted.
+      type: list
+      elements: str
+      sample: ["FARGATE", "FARGATE_SPOT"]
+    default_capacity_provider_strategy:
+      description: The default capacity provider strategy, sorted by capacity provider.
+      type: list
+      elements: dict
+      sample: [{"capacity_provider": "FARGATE", "weight": 1, "base": 1}]
+    tags:
+      description: The cluster's tags.
+      type: dict
+      sample: {"App": "nestjs-playground", "Env": "dev"}
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+
+# The fields this module owns, as compared and shown in the diff.
+OWNED = ("container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags")
+CAPACITY_FIELDS = ("capacity_providers", "default_capacity_provider_strategy")
+
+
+def normalise_strategy(items):
+    """A capacity provider strategy, from the module's snake_case or the API's camelCase items, as
+    ``[{"capacity_provider", "weight", "base"}]`` with AWS's defaults (0) filled in, sorted by provider
+    (the order of a strategy carries no meaning)."""
+    out = []
+    for item in items or []:
+        provider = item.get("capacity_provider", item.get("capacityProvider"))
+        out.append({
+            "capacity_provider": provider,
+            "weight": int(item.get("weight") or 0),
+            "base": int(item.get("base") or 0),
+        })
+    return sorted(out, key=lambda entry: entry["capacity_provider"] or "")
+
+
+def strategy_for_api(strategy):
+    return [{"capacityProvider": i["capacity_provider"], "weight": i["weight"], "base": i["base"]} for i in strategy]
+
+
+def desired_state(params):
+    """The owned fields (but tags) as asked; None means 'leave alone'."""
+    providers = params.get("capacity_providers")
+    strategy = params.get("default_capacity_provider_strategy")
+    return {
+        "container_insights": params.get("container_insights"),
+        "capacity_providers": None if providers is None else sorted(set(providers)),
+        "default_capacity_provider_strategy": None if strategy is None else normalise_strategy(strategy),
+    }
+
+
+def current_state(cluster):
+    """A cluster from DescribeClusters (include SETTINGS and TAGS) as this module sees it; None when
+    there is no cluster or it is INACTIVE (deleted).
+
+    A cluster created without capacity providers comes back from the emulator without the
+    ``capacityProviders`` and ``defaultCapacityProviderStrategy`` keys (AWS returns empty lists): both
+    read as empty. A missing ``containerInsights`` setting is ``MISSING``, not a difference.
+    """
+    if not cluster or cluster.get("status") == "INACTIVE":
+        return None
+    settings = {s["name"]: s.get("value") for s in cluster.get("settings") or []}
+    return {
+        "cluster_name": cluster["clusterName"],
+        "cluster_arn": cluster["clusterArn"],
+        "status": cluster.get("status"),
+        "settings": settings,
+        "container_insights": settings.get("containerInsights", MISSING),
+        "capacity_providers": sorted(cluster.get("capacityProviders") or []),
+        "default_capacity_provider_strategy": normalise_strategy(cluster.get("defaultCapacityProviderStrategy")),
+        "tags": ecs_tags_to_dict(cluster.get("tags")),
+    }
+
+
+def plan(desired, current, desired_tags, purge_tags):
+    """What must be done to go from ``current`` (None: absent) to ``desired``.
+
+    Returns a dict: ``create`` (bool), ``writes`` (the calls to make on an existing cluster, among
+    ``settings`` and ``capacity_providers``), ``tags_to_set``/``tags_to_remove``, ``before`` and
+    ``after`` (the owned fields) and ``changed``. Pure: no AWS call.
+    """
+    before = None
+    if current is not None:
+        before = {key: current[key] for key in OWNED if key in current}
+    fields = changed_fields(desired, before)
+    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
+    after = predicted_state(desired, before)
+    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    writes = []
+    if current is None:
+        # create_cluster takes every field at once.
+        after.setdefault("capacity_providers", [])
+        after.setdefault("default_capacity_provider_strategy", [])
+    else:
+        if "container_insights" in fields:
+            writes.append("settings")
+        if any(field in fields for field in CAPACITY_FIELDS):
+            writes.append("capacity_providers")
+    shown_before = {key: value for key, value in (before or {}).items() if value is not MISSING}
+    return {
+        "create": current is None,
+        "writes": writes,
+        "tags_to_set": to_set,
+        "tags_to_remove": to_remove,
+        "before": shown_before,
+        "after": after,
+        "changed": current is None or bool(writes or to_set or to_remove),
+    }
+
+
+def predicted_cluster(name, current, after):
+    """The ``cluster`` result in check mode: the current cluster with the planned fields applied."""
+    result = {"cluster_name": name}
+    settings = {}
+    if current is not None:
+        result.update({key: current[key] for key in ("cluster_arn", "status")})
+        settings.update(current["settings"])
+    if "container_insights" in after:
+        settings["containerInsights"] = after["container_insights"]
+    result.update(
+        settings=settings,
+        capacity_providers=after["capacity_providers"],
+        default_capacity_provider_strategy=after["default_capacity_provider_strategy"],
+        tags=after["tags"],
+    )
+    return result
+
+
+def public(state):
+    """The ``cluster`` result from a ``current_state``: every field but the diff-only ``container_insights``."""
+    return {key: value for key, value in state.items() if key != "container_insights"}
+
+
+class Clusters:
+    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
+
+    def __init__(self, module):
+        self.module = module
+        self.retry = AWSRetry.jittered_backoff()
+        self.client = module.client("ecs", retry_decorator=self.retry)
+
+    def describe(self, name):
+        try:
+            clusters = self.client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS"])["clusters"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to describe ECS cluster {name}")
+        # A missing cluster is a 'failure' entry (reason MISSING), not an error.
+        return current_state(clusters[0] if clusters else None)
+
+    def create(self, name, after):
+        params = {"clusterName": name}
+        if "container_insights" in after:
+            params["settings"] = [{"name": "containerInsights", "value": after["container_insights"]}]
+        if after["tags"]:
+            params["tags"] = ecs_tag_list(after["tags"])
+        if after["capacity_providers"]:
+            params["capacityProviders"] = after["capacity_providers"]
+        if after["default_capacity_provider_strategy"]:
+            params["defaultCapacityProviderStrategy"] = strategy_for_api(after["default_capacity_provider_strategy"])
+        try:
+            self.client.create_cluster(aws_retry=True, **params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to create ECS cluster {name}")
+
+    def write(self, name, what, after):
+        try:
+            if what == "settings":
+                # UpdateCluster, not UpdateClusterSettings: both take settings on AWS, only the first
+                # is implemented by the emulator.
+                self.client.update_cluster(
+                    aws_retry=True, cluster=name,
+                    settings=[{"name": "containerInsights", "value": after["container_insights"]}],
+                )
+            else:
+                # PutClusterCapacityProviders needs both lists; `after` carries the current value of
+                # whichever one was not asked for.
+                self.client.put_cluster_capacity_providers(
+                    aws_retry=True, cluster=name,
+                    capacityProviders=after["capacity_providers"],
+                    defaultCapacityProviderStrategy=strategy_for_api(after["default_capacity_provider_strategy"]),
+                )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to update the {what.replace('_', ' ')} of ECS cluster {name}")
+
+    def active_services(self, name):
+        """The names of the cluster's ACTIVE services.
+
+        ListServices on AWS lists only ACTIVE services; the emulator also lists deleted (INACTIVE) ones,
+        so their status is read with DescribeServices.
+        """
+        try:
+            arns = paginated_query_with_retries(self.client, "list_services", retry_decorator=self.retry, cluster=name)["serviceArns"]
+            names = []
+            for start in range(0, len(arns), 10):
+                services = self.client.describe_services(aws_retry=True, cluster=name, services=arns[start:start + 10])["services"]
+                names += [s["serviceName"] for s in services if s.get("status") == "ACTIVE"]
+        except is_boto3_error_code("ClusterNotFoundException"):
+            return []
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to list the services of ECS cluster {name}")
+        return sorted(names)
+
+    def fail_with_services(self, name, services):
+        if services:
+            shown = ", ".join(services[:5]) + (", ..." if len(services) > 5 else "")
+            what = f"{len(services)} active service(s) ({shown})"
+        else:
+            # DeleteCluster refused, but no service reads ACTIVE any more (one is still draining).
+            what = "services that are still being deleted"
+        self.module.fail_json(
+            msg=f"ECS cluster {name} still has {what}; delete them before deleting the cluster",
+            services_count=len(services),
+        )
+
+    def delete(self, name):
+        try:
+            self.client.delete_cluster(aws_retry=True, cluster=name)
+        except is_boto3_error_code("ClusterNotFoundException"):
+            return
+        except is_boto3_error_code("ClusterContainsServicesException"):
+            self.fail_with_services(name, self.active_services(name))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to delete ECS cluster {name}")
+
+
+def ensure_absent(module, clusters, name, current):
+    if current is None:
+        module.exit_json(changed=False, cluster={}, diff=make_diff({}, {}))
+    # Checked before deleting (and in check mode), so that check mode fails where the real run would;
+    # DeleteCluster's ClusterContainsServicesException stays the backstop.
+    services = clusters.active_services(name)
+    if services:
+        clusters.fail_with_services(name, services)
+    before = {key: current[key] for key in OWNED if current.get(key, MISSING) is not MISSING}
+    if not module.check_mode:
+        clusters.delete(name)
+    module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}))
+
+
+def ensure_present(module, clusters, name, current):
+    decision = plan(desired_state(module.params), current, module.params["tags"], module.params["purge_tags"])
+    result = public(current) if current is not None else predicted_cluster(name, None, decision["after"])
+    if decision["changed"]:
+        if module.check_mode:
+            result = predicted_cluster(name, current, decision["after"])
+        else:
+            if decision["create"]:
+                clusters.create(name, decision["after"])
+            for what in decision["writes"]:
+                clusters.write(name, what, decision["after"])
+            if not decision["create"]:
+                retag_ecs_resource(module, clusters.client, current["cluster_arn"],
+                                   decision["tags_to_set"], decision["tags_to_remove"])
+            result = public(clusters.describe(name) or {})
+    module.exit_json(
+        changed=decision["changed"],
+        cluster=result,
+        diff=make_diff(decision["before"], decision["after"]),
+    )
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
+        capacity_providers=dict(type="list", elements="str"),
+        default_capacity_provider_strategy=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                capacity_provider=dict(type="str", required=True),
+                weight=dict(type="int"),
+                base=dict(type="int"),
+            ),
+        ),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    clusters = Clusters(module)
+    name = module.params["name"]
+    current = clusters.describe(name)
+    if module.params["state"] == "absent":
+        ensure_absent(module, clusters, name, current)
+    ensure_present(module, clusters, name, current)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,899 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_service
+version_added: 0.1.0
+short_description: Ensure an Amazon ECS service runs a task definition, without fighting its autoscaling
+description:
+  - Creates, updates or deletes one Amazon ECS service (REPLICA scheduling, ECS rolling-update deployment
+    controller) and converges what the ECS service stack of the former CDK app owned - task definition,
+    network configuration, load balancers, deployment configuration, health check grace period, ECS Exec,
+    tag propagation and the resource tags.
+  - B(The desired count is applied only when the service is created.) Once the service exists,
+    Application Auto Scaling (see M(nestjs_playground.infra.ecs_service_scaling)) owns it, and this
+    module never reads it as a difference nor changes it, so a deploy never resets the number of tasks
+    that autoscaling chose. Set O(force_desired_count=true) to apply O(desired_count) to an existing
+    service too (the scale playbook does).
+  - Replaces C(community.aws.ecs_service), which (measured with community.aws 10.0.0) reports a change
+    on every run when given a full task definition ARN, because it compares the ARN with the
+    C(family:revision) part of the service's task definition; and which sends O(desired_count) on every
+    update, so each deploy resets the count that autoscaling set (and without O(desired_count) it reports
+    a change on every run).
+  - The task definition is compared as a full ARN. A family, a C(family:revision) or an ARN are all
+    resolved with C(DescribeTaskDefinition), a family to its latest C(ACTIVE) revision.
+  - A field that AWS did not return is not a difference. The local emulator (moto 5.2.5) does not return
+    C(deploymentConfiguration), C(enableExecuteCommand), C(healthCheckGracePeriodSeconds) nor
+    C(enableECSManagedTags) for a service it created (it does once they are set with C(UpdateService)),
+    so on it these options take effect at creation and are compared only after an update.
+  - The launch type and the scheduling strategy cannot be changed by C(UpdateService); when they differ
+    the module fails and names the field, and the service must be deleted and created again. Load
+    balancers, the network configuration, the platform version, the tag propagation and the ECS managed
+    tags are updated in place, which AWS supports for services using the C(ECS) deployment controller;
+    for a C(CODE_DEPLOY) or C(EXTERNAL) service the module fails instead of changing the task definition,
+    network configuration, load balancers or platform version.
+  - A service whose status is C(INACTIVE), or that does not exist, is absent. A service that is
+    C(DRAINING) is being deleted - absent for O(state=absent); for O(state=present) the module fails
+    and asks to wait until it is C(INACTIVE).
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same
+    C(changed) and C(diff) that the real run would. A missing cluster reads as an absent service, and in
+    check mode a task definition that does not exist yet (registered by a task that check mode skipped)
+    is compared as given, with a warning.
+author:
+  - NestJS Playground platform team
+options:
+  cluster:
+    description:
+      - The name or ARN of the ECS cluster that holds the service.
+    required: true
+    type: str
+  name:
+    description:
+      - The name of the service.
+    required: true
+    type: str
+  state:
+    description:
+      - Whether the service should exist.
+      - With V(absent), an existing service is first scaled to 0 tasks, then deleted with C(force).
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  task_definition:
+    description:
+      - The task definition the service runs - a family (its latest C(ACTIVE) revision), a
+        C(family:revision) or a full ARN. Compared with the service as a full ARN.
+      - A new revision rolls out a new deployment.
+      - Required to create the service; when not set, an existing service keeps its task definition.
+    type: str
+  desired_count:
+    description:
+      - The number of tasks to start the service with.
+      - B(Used only when the service is created.) Afterwards Application Auto Scaling owns the desired
+        count, and the module neither compares nor changes it - unless O(force_desired_count=true).
+      - Required to create the service.
+    type: int
+  force_desired_count:
+    description:
+      - Apply O(desired_count) to an existing service too (compared, and updated when it differs).
+      - For the scale playbook; autoscaling may change the count again afterwards, within the limits of
+        its scalable target.
+    type: bool
+    default: false
+  launch_type:
+    description:
+      - The launch type of the tasks. Can only be set at creation; when an existing service has another
+        launch type (or uses a capacity provider strategy) the module fails, and the service must be
+        recreated.
+    choices: ["FARGATE", "EC2", "EXTERNAL"]
+    default: FARGATE
+    type: str
+  platform_version:
+    description:
+      - The Fargate platform version, for example C(LATEST) or C(1.4.0).
+      - When not set, a new service gets the AWS default and an existing one keeps its version.
+    type: str
+  network_configuration:
+    description:
+      - The awsvpc network configuration of the tasks. Required to create a C(FARGATE) service.
+      - Subnets and security groups are compared as sets. When not set, an existing service keeps its
+        network configuration.
+    type: dict
+    suboptions:
+      subnets:
+        description: The IDs of the subnets of the tasks.
+        type: list
+        elements: str
+        required: true
+      security_groups:
+        description:
+          - The IDs (not names) of the security groups of the tasks.
+          - When not set, a new service gets the VPC's default group and an existing one keeps its groups.
+        type: list
+        elements: str
+      assign_public_ip:
+        description: Whether the tasks get a public IP address.
+        type: bool
+        default: false
+  load_balancers:
+    description:
+      - The target groups the service registers its tasks with. Compared as a set; an empty list removes
+        every load balancer. When not set, an existing service keeps its load balancers.
+    type: list
+    elements: dict
+    suboptions:
+      target_group_arn:
+        description: The ARN of the target group.
+        type: str
+        required: true
+      container_name:
+        description: The container to register.
+        type: str
+        required: true
+      container_port:
+        description: The port of that container.
+        type: int
+        required: true
+  deployment_configuration:
+    description:
+      - How a deployment replaces tasks. Only the suboptions that are set are compared and changed; the
+        rest of the service's deployment configuration (alarms, for instance) is kept.
+    type: dict
+    suboptions:
+      minimum_healthy_percent:
+        description: The lower limit of running tasks during a deployment, as a percentage of the desired count.
+        type: int
+      maximum_percent:
+        description: The upper limit of running and pending tasks during a deployment, as a percentage of the desired count.
+        type: int
+      circuit_breaker:
+        description: The deployment circuit breaker.
+        type: dict
+        suboptions:
+          enable:
+            description: Whether a deployment that cannot reach a steady state is stopped.
+            type: bool
+            required: true
+          rollback:
+            description: Whether a stopped deployment rolls back to the last completed one.
+            type: bool
+            default: false
+  health_check_grace_period_seconds:
+    description:
+      - Seconds during which the scheduler ignores load balancer health checks after a task has started.
+      - When not set, the service keeps its value.
+    type: int
+  enable_execute_command:
+    description:
+      - Whether ECS Exec is enabled on the tasks. When not set, the service keeps its setting.
+    type: bool
+  propagate_tags:
+    description:
+      - Where the tags of the tasks are copied from. When not set, the service keeps its setting.
+    choices: ["SERVICE", "TASK_DEFINITION", "NONE"]
+    type: str
+  enable_ecs_managed_tags:
+    description:
+      - Whether ECS adds its managed tags (cluster and service name) to the tasks. When not set, the
+        service keeps its setting.
+    type: bool
+  wait:
+    description:
+      - After a change, wait until the service is stable (one deployment, as many running tasks as
+        desired) - or, with O(state=absent), until it is C(INACTIVE).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait with O(wait=true) before failing.
+    type: int
+    default: 600
+notes:
+  - The AWS calls are C(DescribeServices) (with tags), C(DescribeTaskDefinition), C(CreateService),
+    C(UpdateService) (with only the fields that differ), C(TagResource), C(UntagResource) and
+    C(DeleteService).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the API service runs the new task definition, leaving its task count to autoscaling
+  nestjs_playground.infra.ecs_service:
+    cluster: nestjs-playground-dev
+    name: api
+    task_definition: "{{ task_definition.taskdefinition.taskDefinitionArn }}"
+    desired_count: 1  # only when the service is created
+    network_configuration:
+      subnets: "{{ private_subnet_ids }}"
+      security_groups: ["{{ service_security_group_id }}"]
+    load_balancers:
+      - target_group_arn: "{{ target_group_arn }}"
+        container_name: api
+        container_port: 3000
+    deployment_configuration:
+      minimum_healthy_percent: 100
+      maximum_percent: 200
+      circuit_breaker:
+        enable: true
+        rollback: true
+    health_check_grace_period_seconds: 60
+    propagate_tags: SERVICE
+    tags:
+      App: nestjs-playground
+      Env: dev
+    wait: true
+
+- name: Scale the service to 4 tasks now (autoscaling may move it again within its limits)
+  nestjs_playground.infra.ecs_service:
+    cluster: nestjs-playground-dev
+    name: api
+    desired_count: 4
+    force_desired_count: true
+
+- name: Delete the service
+  nestjs_playground.infra.ecs_service:
+    cluster: nestjs-playground-dev
+    name: api
+    state: absent
+    wait: true
+"""
+
+RETURN = r"""
+service:
+  description:
+    - The service as it is after the run (in check mode, as it would be). Empty with O(state=absent).
+    - The owned fields have the shape of the options; the others are as ECS returned them, in snake case.
+  returned: always
+  type: dict
+  contains:
+    service_name:
+      description: The name of the service.
+      type: str
+      sample: api
+    service_arn:
+      description: The ARN of the service; absent in check mode before the service exists.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:service/nestjs-playground-dev/api
+    cluster_arn:
+      description: The ARN of the cluster; absent in check mode before the service exists.
+      type: str
+    status:
+      description: C(ACTIVE), C(DRAINING) or C(INACTIVE).
+      type: str
+    task_definition:
+      description: The full ARN of the task definition the service runs.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:task-definition/api:7
+    desired_count:
+      description: The number of tasks the service wants (chosen by autoscaling once it exists).
+      type: int
+    running_count:
+      description: The number of running tasks.
+      type: int
+    pending_count:
+      description: The number of pending tasks.
+      type: int
+    launch_type:
+      description: The launch type.
+      type: str
+    scheduling_strategy:
+      description: Always C(REPLICA) for a service this module created.
+      type: str
+    platform_version:
+      description: The platform version, when ECS returned one.
+      type: str
+    network_configuration:
+      description: C(subnets), C(security_groups) (sorted) and C(assign_public_ip) (bool).
+      type: dict
+    load_balancers:
+      description: The target groups, each with C(target_group_arn), C(container_name), C(container_port).
+      type: list
+      elements: dict
+    deployment_configuration:
+      description:
+        - C(minimum_healthy_percent), C(maximum_percent), C(circuit_breaker), as far as ECS returned them.
+      type: dict
+    health_check_grace_period_seconds:
+      description: The grace period, when ECS returned it.
+      type: int
+    enable_execute_command:
+      description: Whether ECS Exec is enabled, when ECS returned it.
+      type: bool
+    propagate_tags:
+      description: Where the tags of the tasks come from.
+      type: str
+    enable_ecs_managed_tags:
+      description: Whether ECS adds its managed tags, when ECS returned it.
+      type: bool
+    deployments:
+      description: One entry per deployment - id, status, task_definition, desired_count, running_count,
+        pending_count, rollout_state, created_at, updated_at.
+      type: list
+      elements: dict
+    tags:
+      description: The service's tags.
+      type: dict
+"""
+
+import math
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+
+# The fields this module owns, in the order they are compared, written and shown in the diff.
+OWNED = (
+    "task_definition",
+    "desired_count",
+    "launch_type",
+    "scheduling_strategy",
+    "platform_version",
+    "network_configuration",
+    "load_balancers",
+    "deployment_configuration",
+    "health_check_grace_period_seconds",
+    "enable_execute_command",
+    "propagate_tags",
+    "enable_ecs_managed_tags",
+)
+# UpdateService cannot change these: a difference means deleting and creating the service again.
+CREATE_ONLY = ("launch_type", "scheduling_strategy")
+# UpdateService changes these only for the ECS (rolling update) deployment controller; CODE_DEPLOY and
+# EXTERNAL services change them through a CodeDeploy deployment or task sets.
+ROLLING_UPDATE_ONLY = ("task_definition", "network_configuration", "load_balancers", "platform_version")
+# Dict-valued fields whose sub-keys are compared one by one: only the asked ones, and only those AWS returned.
+PARTIAL = ("network_configuration", "deployment_configuration")
+# What the result reports as ECS returned it (besides the owned fields and the deployments).
+SUMMARY = ("serviceArn", "clusterArn", "status", "desiredCount", "runningCount", "pendingCount")
+# What a service that is not there, or is on its way out, reads as.
+GONE = ("INACTIVE", "DRAINING")
+
+
+# ---- normalising: options and AWS responses to one shape --------------------------------------------
+
+def normalise_network(network):
+    """awsvpcConfiguration (AWS shape) to the option's shape; lists sorted, AWS defaults filled in."""
+    vpc = (network or {}).get("awsvpcConfiguration")
+    if vpc is None:
+        return None
+    return {
+        "subnets": sorted(vpc.get("subnets") or []),
+        "security_groups": sorted(vpc.get("securityGroups") or []),
+        # AWS returns DISABLED when it was not asked for; moto returns nothing then.
+        "assign_public_ip": vpc.get("assignPublicIp", "DISABLED") == "ENABLED",
+    }
+
+
+def normalise_load_balancers(load_balancers):
+    """loadBalancers (AWS shape) to the option's shape, in a stable order (they are a set)."""
+    result = []
+    for lb in load_balancers or []:
+        item = {
+            "target_group_arn": lb.get("targetGroupArn"),
+            "container_name": lb.get("containerName"),
+            "container_port": lb.get("containerPort"),
+        }
+        if lb.get("loadBalancerName"):  # a Classic Load Balancer: never asked for, so always a difference
+            item["load_balancer_name"] = lb["loadBalancerName"]
+        result.append(item)
+    return sort_load_balancers(result)
+
+
+def sort_load_balancers(load_balancers):
+    return sorted(load_balancers, key=lambda lb: (str(lb.get("target_group_arn")), str(lb.get("container_name")),
+                                                  str(lb.get("container_port"))))
+
+
+def normalise_deployment_configuration(config):
+    """deploymentConfiguration (AWS shape) to the option's shape, keeping only the keys AWS returned."""
+    result = {}
+    if "minimumHealthyPercent" in config:
+        result["minimum_healthy_percent"] = config["minimumHealthyPercent"]
+    if "maximumPercent" in config:
+        result["maximum_percent"] = config["maximumPercent"]
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    # No circuit breaker returned within a returned configuration is a disabled one, as AWS defaults it.
+    result["circuit_breaker"] = {"enable": breaker.get("enable", False), "rollback": breaker.get("rollback", False)}
+    return result
+
+
+def current_state(service):
+    """The owned fields of a described service, plus its tags. A field AWS did not return is left out."""
+    state = {
+        "task_definition": service.get("taskDefinition"),
+        "desired_count": service.get("desiredCount"),
+        "scheduling_strategy": service.get("schedulingStrategy"),
+        "propagate_tags": service.get("propagateTags"),
+        "platform_version": service.get("platformVersion"),
+        "health_check_grace_period_seconds": service.get("healthCheckGracePeriodSeconds"),
+        "enable_execute_command": service.get("enableExecuteCommand"),
+        "enable_ecs_managed_tags": service.get("enableECSManagedTags"),
+    }
+    if service.get("launchType"):
+        state["launch_type"] = service["launchType"]
+    elif service.get("capacityProviderStrategy"):
+        state["launch_type"] = "(a capacity provider strategy)"
+    if "networkConfiguration" in service:
+        state["network_configuration"] = normalise_network(service["networkConfiguration"])
+    if "loadBalancers" in service:
+        state["load_balancers"] = normalise_load_balancers(service["loadBalancers"])
+    if "deploymentConfiguration" in service:
+        state["deployment_configuration"] = normalise_deployment_configuration(service["deploymentConfiguration"])
+    state = {key: value for key, value in state.items() if value is not None}
+    state["tags"] = ecs_tags_to_dict(service.get("tags"))
+    state["deployment_controller"] = (service.get("deploymentController") or {}).get("type", "ECS")
+    return state
+
+
+def desired_state(params, task_definition_arn):
+    """The owned fields as asked, in the shape of ``current_state``; None means 'leave alone'."""
+    network = params.get("network_configuration")
+    if network is not None:
+        network = {
+            "subnets": sorted(network["subnets"]),
+            "security_groups": sorted(network["security_groups"]) if network.get("security_groups") is not None else None,
+            "assign_public_ip": bool(network.get("assign_public_ip")),
+        }
+        network = {key: value for key, value in network.items() if value is not None}
+    load_balancers = params.get("load_balancers")
+    if load_balancers is not None:
+        load_balancers = sort_load_balancers([
+            {"target_group_arn": lb["target_group_arn"], "container_name": lb["container_name"],
+             "container_port": lb["container_port"]}
+            for lb in load_balancers
+        ])
+    deployment = params.get("deployment_configuration")
+    if deployment is not None:
+        deployment = {key: value for key, value in deployment.items() if value is not None}
+        if "circuit_breaker" in deployment:
+            breaker = deployment["circuit_breaker"]
+            deployment["circuit_breaker"] = {"enable": breaker["enable"], "rollback": bool(breaker.get("rollback"))}
+        deployment = deployment or None
+    return {
+        "task_definition": task_definition_arn,
+        "desired_count": params.get("desired_count"),
+        "launch_type": params.get("launch_type"),
+        "scheduling_strategy": "REPLICA",
+        "platform_version": params.get("platform_version"),
+        "network_configuration": network,
+        "load_balancers": load_balancers,
+        "deployment_configuration": deployment,
+        "health_check_grace_period_seconds": params.get("health_check_grace_period_seconds"),
+        "enable_execute_command": params.get("enable_execute_command"),
+        "propagate_tags": params.get("propagate_tags"),
+        "enable_ecs_managed_tags": params.get("enable_ecs_managed_tags"),
+    }
+
+
+def same_task_definition(desired_arn, current):
+    """Whether the service's task definition is the asked ARN.
+
+    AWS always returns the full ARN. moto returns the string last given to UpdateService, which can be
+    a bare ``family:revision``: that is the same task definition when the ARN ends with it.
+    """
+    if desired_arn is None or current is None:
+        return False
+    if current == desired_arn:
+        return True
+    return not current.startswith("arn:") and ":" in current and desired_arn.endswith("/" + current)
+
+
+# ---- deciding --------------------------------------------------------------------------------------
+
+def comparable(current, asked):
+    """``current`` as the comparison must see it, given what is ``asked``.
+
+    Sub-keys of a partial field that were not asked for are left out, and asked sub-keys that AWS did
+    not return are read as asked (not returned is not a difference).
+    """
+    view = dict(current)
+    if same_task_definition(asked.get("task_definition"), current.get("task_definition")):
+        view["task_definition"] = asked["task_definition"]
+    for field in PARTIAL:
+        wanted, have = asked.get(field), current.get(field)
+        if wanted is None or have is None:
+            continue
+        view[field] = {key: have.get(key, value) for key, value in wanted.items()}
+    return view
+
+
+def predicted(current, asked):
+    """The owned fields after the change: current, overlaid with every asked field (partial ones merged)."""
+    after = dict(current)
+    for field, value in asked.items():
+        if value is None:
+            continue
+        if field in PARTIAL and isinstance(after.get(field), dict):
+            after[field] = dict(after[field], **value)
+        else:
+            after[field] = value
+    return after
+
+
+def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
+    """What must be done to go from ``current`` (``current_state``; None: absent) to ``desired``.
+
+    Returns ``create`` (bool), ``fields`` (owned fields UpdateService must change), ``recreate`` (fields
+    only a new service can change), ``controller_blocked`` (fields the deployment controller does not let
+    UpdateService change), ``tags_to_set``/``tags_to_remove``, ``before``/``after`` (the owned fields, as
+    shown in the diff) and ``changed``. The desired count is compared only when creating or with
+    ``force_desired_count``. Pure: no AWS call.
+    """
+    asked = dict(desired)
+    if current is None:
+        after = {key: value for key, value in asked.items() if value is not None}
+        after["tags"] = dict(desired_tags or {})
+        return {
+            "create": True, "fields": [], "recreate": [], "controller_blocked": [],
+            "tags_to_set": {}, "tags_to_remove": [],
+            "before": {}, "after": after, "changed": True,
+        }
+    if not force_desired_count:
+        asked["desired_count"] = None  # Application Auto Scaling owns it once the service exists
+    owned = {key: current[key] for key in OWNED if key in current}
+    if not force_desired_count:
+        owned.pop("desired_count", None)
+    differing = changed_fields(asked, comparable(owned, asked))
+    recreate = [field for field in differing if field in CREATE_ONLY]
+    controller_blocked = []
+    if current.get("deployment_controller", "ECS") != "ECS":
+        controller_blocked = [field for field in differing if field in ROLLING_UPDATE_ONLY]
+    fields = [field for field in differing if field not in CREATE_ONLY]
+    to_set, to_remove = tag_changes(current.get("tags"), desired_tags, purge_tags)
+    after = predicted(owned, {field: asked[field] for field in differing})
+    before = dict(owned)
+    before["tags"] = dict(current.get("tags") or {})
+    after["tags"] = tags_after(current.get("tags"), desired_tags, purge_tags)
+    return {
+        "create": False, "fields": fields, "recreate": recreate, "controller_blocked": controller_blocked,
+        "tags_to_set": to_set, "tags_to_remove": to_remove,
+        "before": before, "after": after,
+        "changed": bool(differing or to_set or to_remove),
+    }
+
+
+def creation_problems(desired):
+    """Why a service could not be created from ``desired`` (messages), before any AWS call."""
+    problems = []
+    if not desired.get("task_definition"):
+        problems.append("task_definition is required to create the service")
+    if desired.get("desired_count") is None:
+        problems.append("desired_count is required to create the service")
+    if desired.get("launch_type") == "FARGATE" and not desired.get("network_configuration"):
+        problems.append("network_configuration is required to create a FARGATE service (awsvpc networking)")
+    return problems
+
+
+def recreate_message(name, decision, current):
+    fields = ", ".join(
+        f"{field} ({current.get(field)!s} -> {decision['after'].get(field)!s})" for field in decision["recreate"]
+    )
+    return (
+        f"ECS service {name}: {fields} can only be set when the service is created (UpdateService cannot "
+        "change it), so the service must be recreated: delete it (state: absent), then create it again."
+    )
+
+
+def controller_message(name, decision, current):
+    return (
+        f"ECS service {name} uses the {current['deployment_controller']} deployment controller, so "
+        f"{', '.join(decision['controller_blocked'])} cannot be changed with UpdateService; change it through "
+        "that controller's deployment (CodeDeploy or task sets) instead."
+    )
+
+
+# ---- AWS argument shapes -----------------------------------------------------------------------------
+
+def aws_network(network):
+    vpc = {"subnets": list(network["subnets"]),
+           "assignPublicIp": "ENABLED" if network.get("assign_public_ip") else "DISABLED"}
+    if network.get("security_groups") is not None:
+        vpc["securityGroups"] = list(network["security_groups"])
+    return {"awsvpcConfiguration": vpc}
+
+
+def aws_load_balancers(load_balancers):
+    return [
+        {"targetGroupArn": lb["target_group_arn"], "containerName": lb["container_name"],
+         "containerPort": lb["container_port"]}
+        for lb in load_balancers
+    ]
+
+
+def aws_deployment_configuration(config, current_raw=None):
+    """The deploymentConfiguration to send: the service's own (alarms...) overlaid with the owned keys."""
+    result = dict(current_raw or {})
+    if "minimum_healthy_percent" in config:
+        result["minimumHealthyPercent"] = config["minimum_healthy_percent"]
+    if "maximum_percent" in config:
+        result["maximumPercent"] = config["maximum_percent"]
+    if "circuit_breaker" in config:
+        result["deploymentCircuitBreaker"] = {"enable": config["circuit_breaker"]["enable"],
+                                              "rollback": config["circuit_breaker"]["rollback"]}
+    return result
+
+
+# Owned field -> (UpdateService/CreateService argument, conversion)
+_ARGUMENTS = {
+    "task_definition": ("taskDefinition", None),
+    "desired_count": ("desiredCount", None),
+    "launch_type": ("launchType", None),
+    "scheduling_strategy": ("schedulingStrategy", None),
+    "platform_version": ("platformVersion", None),
+    "network_configuration": ("networkConfiguration", aws_network),
+    "load_balancers": ("loadBalancers", aws_load_balancers),
+    "deployment_configuration": ("deploymentConfiguration", aws_deployment_configuration),
+    "health_check_grace_period_seconds": ("healthCheckGracePeriodSeconds", None),
+    "enable_execute_command": ("enableExecuteCommand", None),
+    "propagate_tags": ("propagateTags", None),
+    "enable_ecs_managed_tags": ("enableECSManagedTags", None),
+}
+
+
+def create_arguments(cluster, name, after):
+    """The CreateService arguments for the owned fields in ``after`` (from ``plan``)."""
+    args = {"cluster": cluster, "serviceName": name}
+    for field in OWNED:
+        if field in after:
+            key, convert = _ARGUMENTS[field]
+            args[key] = convert(after[field]) if convert else after[field]
+    if after.get("tags"):
+        args["tags"] = ecs_tag_list(after["tags"])
+    return args
+
+
+def update_arguments(cluster, name, fields, after, current_raw):
+    """The UpdateService arguments that change exactly ``fields``; None when there are none."""
+    if not fields:
+        return None
+    args = {"cluster": cluster, "service": name}
+    for field in fields:
+        key, convert = _ARGUMENTS[field]
+        if field == "deployment_configuration":
+            args[key] = aws_deployment_configuration(after[field], current_raw.get("deploymentConfiguration"))
+        else:
+            args[key] = convert(after[field]) if convert else after[field]
+    return args
+
+
+def waiter_config(timeout):
+    """WaiterConfig for a boto3 waiter that gives up after about ``timeout`` seconds."""
+    timeout = max(1, int(timeout))
+    delay = 15 if timeout >= 60 else max(1, timeout // 4)
+    return {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
+
+
+def _timestamp(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def service_result(service, owned, tags):
+    """The ``service`` return value: identity and counters as ECS returned them, owned fields normalised."""
+    result = {"service_name": service.get("serviceName")}
+    result.update(camel_dict_to_snake_dict({key: service[key] for key in SUMMARY if key in service}))
+    if "deployments" in service:
+        result["deployments"] = [
+            {
+                "id": d.get("id"),
+                "status": d.get("status"),
+                "task_definition": d.get("taskDefinition"),
+                "desired_count": d.get("desiredCount"),
+                "running_count": d.get("runningCount"),
+                "pending_count": d.get("pendingCount"),
+                "rollout_state": d.get("rolloutState"),
+                "created_at": _timestamp(d.get("createdAt")),
+                "updated_at": _timestamp(d.get("updatedAt")),
+            }
+            for d in service["deployments"]
+        ]
+    result.update({key: value for key, value in owned.items() if key in OWNED})
+    result["tags"] = dict(tags or {})
+    return result
+
+
+# ---- AWS ---------------------------------------------------------------------------------------------
+
+class Services:
+    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+
+    def describe(self, cluster, name):
+        """The raw service, or None when it is absent (missing cluster, MISSING, INACTIVE)."""
+        try:
+            response = self.client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])
+        except is_boto3_error_code("ClusterNotFoundException"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to describe ECS service {name} in cluster {cluster}")
+        services = [s for s in response.get("services", []) if s.get("serviceName") == name]
+        if not services or services[0].get("status") == "INACTIVE":
+            return None
+        return services[0]
+
+    def resolve_task_definition(self, value):
+        """The full ARN of a family (latest ACTIVE revision), family:revision or ARN; None if there is none."""
+        try:
+            described = self.client.describe_task_definition(aws_retry=True, taskDefinition=value)
+            return described["taskDefinition"]["taskDefinitionArn"]
+        except is_boto3_error_code("ClientException"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to describe task definition {value}")
+
+    def create(self, args):
+        try:
+            return self.client.create_service(aws_retry=True, **args)["service"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to create ECS service {args['serviceName']}")
+
+    def update(self, args):
+        try:
+            return self.client.update_service(aws_retry=True, **args)["service"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to update ECS service {args['service']}")
+
+    def retag(self, arn, to_set, to_remove):
+        retag_ecs_resource(self.module, self.client, arn, to_set, to_remove)
+
+    def delete(self, cluster, name, desired_count):
+        try:
+            if desired_count:
+                self.client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
+            self.client.delete_service(aws_retry=True, cluster=cluster, service=name, force=True)
+        except is_boto3_error_code("ServiceNotFoundException"):
+            return
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to delete ECS service {name}")
+
+    def wait(self, waiter_name, cluster, name, timeout, what):
+        try:
+            self.client.get_waiter(waiter_name).wait(cluster=cluster, services=[name], WaiterConfig=waiter_config(timeout))
+        except botocore.exceptions.WaiterError as e:
+            self.module.fail_json_aws(e, msg=f"ECS service {name} did not become {what} within {timeout} s")
+
+
+def ensure_absent(module, services, cluster, name, raw):
+    if raw is None or raw.get("status") in GONE:
+        module.exit_json(changed=False, service={}, diff=make_diff({}, {}))
+    current = current_state(raw)
+    before = {key: current[key] for key in OWNED if key in current}
+    before["tags"] = current["tags"]
+    if not module.check_mode:
+        services.delete(cluster, name, raw.get("desiredCount"))
+        if module.params["wait"]:
+            services.wait("services_inactive", cluster, name, module.params["wait_timeout"], "INACTIVE")
+    module.exit_json(changed=True, service={}, diff=make_diff(before, {}))
+
+
+def resolve_desired(module, services):
+    value = module.params["task_definition"]
+    if value is None:
+        return None
+    arn = services.resolve_task_definition(value)
+    if arn is None:
+        if not module.check_mode:
+            module.fail_json(msg=f"Task definition {value} does not exist (DescribeTaskDefinition found nothing)")
+        module.warn(f"Task definition {value} does not exist (yet); check mode compares the service with it as given")
+        arn = value
+    return arn
+
+
+def ensure_present(module, services, cluster, name, raw):
+    if raw is not None and raw.get("status") == "DRAINING":
+        module.fail_json(msg=f"ECS service {name} is DRAINING (being deleted); wait until it is INACTIVE to create it again")
+    params = module.params
+    desired = desired_state(params, resolve_desired(module, services))
+    current = None if raw is None else current_state(raw)
+    if current is None:
+        problems = creation_problems(desired)
+        if problems:
+            module.fail_json(msg=f"Cannot create ECS service {name}: " + "; ".join(problems))
+    decision = plan(desired, current, params["tags"], params["purge_tags"], params["force_desired_count"])
+    if decision["recreate"]:
+        module.fail_json(msg=recreate_message(name, decision, current),
+                         diff=make_diff(decision["before"], decision["after"]))
+    if decision["controller_blocked"]:
+        module.fail_json(msg=controller_message(name, decision, current))
+
+    diff = make_diff(decision["before"], decision["after"])
+    if module.check_mode or not decision["changed"]:
+        result = service_result(raw or {"serviceName": name}, decision["after"], decision["after"]["tags"])
+        module.exit_json(changed=decision["changed"], service=result, diff=diff)
+
+    if decision["create"]:
+        services.create(create_arguments(cluster, name, decision["after"]))
+    else:
+        args = update_arguments(cluster, name, decision["fields"], decision["after"], raw)
+        if args:
+            services.update(args)
+        services.retag(raw["serviceArn"], decision["tags_to_set"], decision["tags_to_remove"])
+    if params["wait"]:
+        services.wait("services_stable", cluster, name, params["wait_timeout"], "stable")
+    raw = services.describe(cluster, name) or {"serviceName": name}
+    now = current_state(raw)
+    module.exit_json(changed=True, service=service_result(raw, now, now["tags"]), diff=diff)
+
+
+def main():
+    argument_spec = dict(
+        cluster=dict(type="str", required=True),
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        task_definition=dict(type="str"),
+        desired_count=dict(type="int"),
+        force_desired_count=dict(type="bool", default=False),
+        launch_type=dict(type="str", default="FARGATE", choices=["FARGATE", "EC2", "EXTERNAL"]),
+        platform_version=dict(type="str"),
+        network_configuration=dict(
+            type="dict",
+            options=dict(
+                subnets=dict(type="list", elements="str", required=True),
+                security_groups=dict(type="list", elements="str"),
+                assign_public_ip=dict(type="bool", default=False),
+            ),
+        ),
+        load_balancers=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                target_group_arn=dict(type="str", required=True),
+                container_name=dict(type="str", required=True),
+                container_port=dict(type="int", required=True),
+            ),
+        ),
+        deployment_configuration=dict(
+            type="dict",
+            options=dict(
+                minimum_healthy_percent=dict(type="int"),
+                maximum_percent=dict(type="int"),
+                circuit_breaker=dict(
+                    type="dict",
+                    options=dict(enable=dict(type="bool", required=True), rollback=dict(type="bool", default=False)),
+                ),
+            ),
+        ),
+        health_check_grace_period_seconds=dict(type="int"),
+        enable_execute_command=dict(type="bool"),
+        propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
+        enable_ecs_managed_tags=dict(type="bool"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=600),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    services = Services(module)
+    cluster, name = module.params["cluster"], module.params["name"]
+    raw = services.describe(cluster, name)
+    if module.params["state"] == "absent":
+        ensure_absent(module, services, cluster, name, raw)
+    ensure_present(module, services, cluster, name, raw)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,566 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_task_definition
+version_added: 0.1.0
+short_description: Ensure the latest revision of an Amazon ECS task definition family is the one described
+description:
+  - Registers a new revision of an Amazon ECS task definition family when the latest C(ACTIVE) revision
+    differs from the definition asked for, retags that revision when only the tags differ, or
+    deregisters every C(ACTIVE) revision of the family.
+  - Replaces C(community.aws.ecs_taskdefinition), which registers no new revision when only the value of
+    an environment variable changes (same number of variables), nor when only the task-level C(memory)
+    changes, so a configuration change is silently not deployed (both measured against the local
+    emulator). It also accepts any older C(ACTIVE) revision that matches as "unchanged", where this module
+    only compares with the latest one.
+  - Both the definition asked for and the latest revision are normalised before they are compared, so
+    that what AWS adds or reorders is not a change; see the notes.
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same
+    C(changed) and C(diff) that the real run would.
+author:
+  - NestJS Playground platform team
+options:
+  family:
+    description:
+      - The name of the task definition family.
+    required: true
+    type: str
+  state:
+    description:
+      - V(present) makes the latest C(ACTIVE) revision of the family match the definition.
+      - V(absent) deregisters every C(ACTIVE) revision of the family (exactly this family, not the
+        families it is a prefix of).
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  container_definitions:
+    description:
+      - The container definitions, in the camelCase shape of the ECS API
+        (C(name), C(image), C(portMappings), C(environment), C(secrets), C(logConfiguration)...),
+        sent to C(RegisterTaskDefinition) as given.
+      - Required when O(state=present).
+    type: list
+    elements: dict
+  cpu:
+    description:
+      - The task's CPU units, as an integer (V(256)) or a string (V("256"), V("1 vCPU")).
+      - Compared as AWS stores it, a string of CPU units, so V(256), V("256") and V("0.25 vCPU") are the same.
+    type: raw
+  memory:
+    description:
+      - The task's memory in MiB, as an integer (V(512)) or a string (V("512"), V("1 GB")).
+      - Compared as AWS stores it, a string of MiB, so V(1024), V("1024") and V("1 GB") are the same.
+    type: raw
+  network_mode:
+    description:
+      - The Docker networking mode of the containers.
+    choices: ["awsvpc", "bridge", "host", "none"]
+    default: awsvpc
+    type: str
+  requires_compatibilities:
+    description:
+      - The launch types the task definition is validated against. Compared as a set.
+    type: list
+    elements: str
+    default: ["FARGATE"]
+  execution_role_arn:
+    description:
+      - The ARN of the role the ECS agent uses to pull images and read secrets. Compared exactly.
+    type: str
+  task_role_arn:
+    description:
+      - The ARN of the role the containers assume. Compared exactly.
+    type: str
+  runtime_platform:
+    description:
+      - The C(runtimePlatform) of the task, with C(cpuArchitecture) (V(X86_64) or V(ARM64)) and
+        C(operatingSystemFamily) (for example V(LINUX)), in the camelCase shape of the ECS API.
+    type: dict
+  volumes:
+    description:
+      - The task's volumes, in the camelCase shape of the ECS API. Compared as a set keyed by name.
+    type: list
+    elements: dict
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - "Normalisation, applied to both sides before comparing: containers sorted by name; in each container
+    C(essential) defaults to true and C(cpu) to 0; C(portMappings), C(environment), C(secrets),
+    C(mountPoints), C(volumesFrom) and C(systemControls) default to empty lists; other list or dict
+    fields that are empty read as unset; C(environment) and C(secrets) are sorted by name, C(ulimits) by
+    name, C(systemControls) by namespace and C(portMappings) by port; a port mapping's C(protocol)
+    defaults to C(tcp), a C(hostPort) of 0 reads as unset, and in C(awsvpc) and C(host) mode an unset
+    C(hostPort) is the C(containerPort); a C(healthCheck) gets AWS's defaults (interval 30, timeout 5,
+    retries 3); an empty C(logConfiguration.secretOptions) reads as unset. Volumes are sorted by name,
+    empty fields read as unset and C(efsVolumeConfiguration.rootDirectory) defaults to C(/)."
+  - Everything else is compared exactly, values included; a field of the definition that is not set
+    is compared as not set (a task definition is immutable and complete, so an ARN or a variable that
+    appears or disappears is a change).
+  - Task-level fields this module has no option for (for example C(ephemeralStorage), C(pidMode)) are not
+    compared, and a new revision registered by this module does not carry them.
+  - When O(tags) is not set and a new revision is registered, the new revision takes the tags of the
+    revision it replaces. A change of tags alone retags the latest revision; it registers nothing.
+"""
+
+EXAMPLES = r"""
+- name: Ensure the API's task definition
+  nestjs_playground.infra.ecs_task_definition:
+    family: nestjs-playground-dev-api
+    cpu: 256
+    memory: 512
+    execution_role_arn: "{{ execution_role_arn }}"
+    task_role_arn: "{{ task_role_arn }}"
+    runtime_platform:
+      cpuArchitecture: X86_64
+      operatingSystemFamily: LINUX
+    container_definitions:
+      - name: api
+        image: "{{ repository_uri }}:{{ image_tag }}"
+        portMappings:
+          - containerPort: 3000
+        environment:
+          - name: NODE_ENV
+            value: production
+        secrets:
+          - name: DB_PASSWORD
+            valueFrom: "{{ db_secret_arn }}:password::"
+        logConfiguration:
+          logDriver: awslogs
+          options:
+            awslogs-group: /ecs/nestjs-playground-dev
+            awslogs-region: us-east-1
+            awslogs-stream-prefix: api
+    tags:
+      App: nestjs-playground
+      Env: dev
+
+- name: Deregister every active revision of the family
+  nestjs_playground.infra.ecs_task_definition:
+    family: nestjs-playground-dev-api
+    state: absent
+"""
+
+RETURN = r"""
+task_definition:
+  description:
+    - The latest C(ACTIVE) revision after the run, normalised (in check mode, the definition as it
+      would be registered, without ARN and revision when a new revision would be registered).
+    - Empty when O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    task_definition_arn:
+      description: The ARN of the revision; absent in check mode when a new revision would be registered.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:task-definition/nestjs-playground-dev-api:3
+    family:
+      description: The family.
+      type: str
+      sample: nestjs-playground-dev-api
+    revision:
+      description: The revision number.
+      type: int
+      sample: 3
+    status:
+      description: V(ACTIVE); absent in check mode when a new revision would be registered.
+      type: str
+      sample: ACTIVE
+    container_definitions:
+      description: The normalised container definitions, in the camelCase shape of the ECS API.
+      type: list
+      elements: dict
+    cpu:
+      description: The task's CPU units, as a string.
+      type: str
+      sample: "256"
+    memory:
+      description: The task's memory in MiB, as a string.
+      type: str
+      sample: "512"
+    network_mode:
+      description: The networking mode.
+      type: str
+      sample: awsvpc
+    requires_compatibilities:
+      description: The launch types, sorted.
+      type: list
+      elements: str
+      sample: ["FARGATE"]
+    execution_role_arn:
+      description: The execution role ARN, or null.
+      type: str
+    task_role_arn:
+      description: The task role ARN, or null.
+      type: str
+    runtime_platform:
+      description: The runtime platform, or null.
+      type: dict
+    volumes:
+      description: The volumes, sorted by name.
+      type: list
+      elements: dict
+    tags:
+      description: The revision's tags.
+      type: dict
+deregistered:
+  description: The ARNs of the revisions deregistered (with O(state=absent); in check mode, that would be).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+"""
+
+import copy
+import json
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+
+# The fields of the definition this module owns, as compared and shown in the diff (tags aside).
+DEFINITION_FIELDS = (
+    "container_definitions",
+    "cpu",
+    "memory",
+    "network_mode",
+    "requires_compatibilities",
+    "execution_role_arn",
+    "task_role_arn",
+    "runtime_platform",
+    "volumes",
+)
+
+# Container list fields that AWS returns as [] when they were not given (and that we fill the same way).
+FILLED_LISTS = ("portMappings", "environment", "secrets", "mountPoints", "volumesFrom", "systemControls")
+# Container list or dict fields where empty means "not set"; dropped when empty. (Not entryPoint or
+# command: an empty entry point is a Docker override, not the absence of one.)
+EMPTY_IS_UNSET = (
+    "environmentFiles", "ulimits", "dependsOn", "links", "dnsServers", "dnsSearchDomains", "extraHosts",
+    "dockerSecurityOptions", "resourceRequirements", "credentialSpecs", "dockerLabels",
+)
+HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
+SIZE_UNITS = {"cpu": "vcpu", "memory": "gb"}
+
+
+def task_size(value, unit):
+    """A task-level cpu (unit ``vcpu``) or memory (unit ``gb``) as AWS stores it: a string of an integer.
+
+    ``256``, ``"256"`` -> ``"256"``; ``"0.25 vCPU"`` -> ``"256"``; ``"1 GB"`` -> ``"1024"``. None stays None;
+    anything else is returned as a stripped string, for AWS to accept or reject.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text.isdigit():
+        return str(int(text))
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)", text)
+    if match and match.group(2).lower() == unit:
+        amount = float(match.group(1)) * 1024
+        if amount.is_integer():
+            return str(int(amount))
+    return text
+
+
+def _port_sort_key(mapping):
+    return (mapping.get("containerPort", -1), json.dumps(mapping, sort_keys=True))
+
+
+def normalise_port_mapping(mapping, network_mode):
+    mapping = dict(mapping)
+    mapping.setdefault("protocol", "tcp")
+    if mapping.get("hostPort") in (0, None):
+        mapping.pop("hostPort", None)
+    if network_mode in ("awsvpc", "host") and "hostPort" not in mapping and "containerPort" in mapping:
+        mapping["hostPort"] = mapping["containerPort"]
+    return mapping
+
+
+def normalise_container(container, network_mode):
+    """One container definition with what AWS adds filled in and order-free lists sorted (see notes)."""
+    c = {key: copy.deepcopy(value) for key, value in container.items() if value is not None}
+    c.setdefault("essential", True)
+    c.setdefault("cpu", 0)
+    for key in FILLED_LISTS:
+        c.setdefault(key, [])
+    for key in EMPTY_IS_UNSET:
+        if key in c and not c[key]:
+            del c[key]
+    c["portMappings"] = sorted((normalise_port_mapping(m, network_mode) for m in c["portMappings"]), key=_port_sort_key)
+    c["environment"] = sorted(c["environment"], key=lambda e: (e.get("name", ""), str(e.get("value", ""))))
+    c["secrets"] = sorted(c["secrets"], key=lambda s: (s.get("name", ""), s.get("valueFrom", "")))
+    c["systemControls"] = sorted(c["systemControls"], key=lambda s: (s.get("namespace", ""), s.get("value", "")))
+    if "ulimits" in c:
+        c["ulimits"] = sorted(c["ulimits"], key=lambda u: u.get("name", ""))
+    if c.get("healthCheck"):
+        c["healthCheck"] = dict(HEALTH_CHECK_DEFAULTS, **c["healthCheck"])
+    if isinstance(c.get("logConfiguration"), dict) and "secretOptions" in c["logConfiguration"]:
+        if not c["logConfiguration"]["secretOptions"]:
+            c["logConfiguration"] = {k: v for k, v in c["logConfiguration"].items() if k != "secretOptions"}
+    return c
+
+
+def normalise_volume(volume):
+    v = {key: copy.deepcopy(value) for key, value in volume.items() if value not in (None, {}, [])}
+    if isinstance(v.get("efsVolumeConfiguration"), dict):
+        v["efsVolumeConfiguration"].setdefault("rootDirectory", "/")
+    return v
+
+
+def normalise_definition(spec):
+    """A task definition in the API's camelCase shape (as asked, or as DescribeTaskDefinition returns it)
+    -> the owned fields, snake_case, normalised so that two equivalent definitions are equal."""
+    network_mode = spec.get("networkMode") or "bridge"  # AWS's default when none is given
+    containers = [normalise_container(c, network_mode) for c in spec.get("containerDefinitions") or []]
+    volumes = [normalise_volume(v) for v in spec.get("volumes") or []]
+    return {
+        "container_definitions": sorted(containers, key=lambda c: c.get("name", "")),
+        "cpu": task_size(spec.get("cpu"), SIZE_UNITS["cpu"]),
+        "memory": task_size(spec.get("memory"), SIZE_UNITS["memory"]),
+        "network_mode": network_mode,
+        "requires_compatibilities": sorted(spec.get("requiresCompatibilities") or []),
+        "execution_role_arn": spec.get("executionRoleArn") or None,
+        "task_role_arn": spec.get("taskRoleArn") or None,
+        "runtime_platform": spec.get("runtimePlatform") or None,
+        "volumes": sorted(volumes, key=lambda v: v.get("name", "")),
+    }
+
+
+def desired_spec(params):
+    """The RegisterTaskDefinition parameters (but tags) for the module's options; unset ones left out."""
+    spec = {
+        "family": params["family"],
+        "containerDefinitions": [
+            {key: value for key, value in c.items() if value is not None} for c in params.get("container_definitions") or []
+        ],
+        "networkMode": params.get("network_mode"),
+        "requiresCompatibilities": params.get("requires_compatibilities"),
+        "cpu": task_size(params.get("cpu"), SIZE_UNITS["cpu"]),
+        "memory": task_size(params.get("memory"), SIZE_UNITS["memory"]),
+        "executionRoleArn": params.get("execution_role_arn"),
+        "taskRoleArn": params.get("task_role_arn"),
+        "runtimePlatform": params.get("runtime_platform"),
+        "volumes": params.get("volumes"),
+    }
+    return {key: value for key, value in spec.items() if value is not None}
+
+
+def definition_differences(desired, current):
+    """The owned fields whose normalised values differ, in DEFINITION_FIELDS order.
+
+    Unlike ``compare.changed_fields``, an unset field (None) is compared too: a task definition is
+    complete, so a role or a runtime platform that is no longer asked for is a change. No owned field
+    is dropped by AWS or by the emulator (measured), so there is no MISSING case here.
+    """
+    return [key for key in DEFINITION_FIELDS if not values_equal(desired.get(key), current.get(key))]
+
+
+def plan(spec, current, current_tags, desired_tags, purge_tags):
+    """What must be done to make the latest ACTIVE revision (``current``, the DescribeTaskDefinition
+    ``taskDefinition``, or None) match ``spec`` (from ``desired_spec``).
+
+    Returns a dict: ``register`` (bool), ``fields`` (owned fields that differ), ``retag`` (bool: tags alone
+    differ on an unchanged revision), ``tags_to_set``/``tags_to_remove``, ``before``/``after`` (normalised
+    definition plus tags) and ``changed``. Pure: no AWS call.
+    """
+    after = normalise_definition(spec)
+    base_tags = dict(current_tags or {}) if current is not None else {}
+    to_set, to_remove = tag_changes(base_tags, desired_tags, purge_tags)
+    after["tags"] = tags_after(base_tags, desired_tags, purge_tags)
+    if current is None:
+        before = {}
+        fields = list(DEFINITION_FIELDS)
+    else:
+        before = normalise_definition(current)
+        before["tags"] = base_tags
+        fields = definition_differences(after, before)
+    register = current is None or bool(fields)
+    retag = not register and bool(to_set or to_remove)
+    return {
+        "register": register,
+        "fields": fields if current is not None else [],
+        "retag": retag,
+        "tags_to_set": to_set,
+        "tags_to_remove": to_remove,
+        "before": before,
+        "after": after,
+        "changed": register or retag,
+    }
+
+
+def family_of(arn):
+    """``arn:...:task-definition/web:3`` -> ``("web", 3)``."""
+    family, _, revision = arn.rpartition("/")[2].rpartition(":")
+    return family, int(revision)
+
+
+def describe_result(definition, tags):
+    """The ``task_definition`` result for a revision read from (or registered with) AWS."""
+    result = {
+        "task_definition_arn": definition["taskDefinitionArn"],
+        "family": definition["family"],
+        "revision": definition["revision"],
+        "status": definition.get("status"),
+    }
+    result.update(normalise_definition(definition))
+    result["tags"] = tags
+    return result
+
+
+class TaskDefinitions:
+    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
+
+    def __init__(self, module):
+        self.module = module
+        self.retry = AWSRetry.jittered_backoff()
+        self.client = module.client("ecs", retry_decorator=self.retry)
+
+    def active_arns(self, family):
+        """The ARNs of the family's ACTIVE revisions, oldest first (exactly this family: familyPrefix
+        is a prefix on AWS)."""
+        try:
+            arns = paginated_query_with_retries(
+                self.client, "list_task_definitions", retry_decorator=self.retry, familyPrefix=family, status="ACTIVE"
+            )["taskDefinitionArns"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to list the task definitions of family {family}")
+        mine = [arn for arn in arns if family_of(arn)[0] == family]
+        return sorted(mine, key=lambda arn: family_of(arn)[1])
+
+    def _describe(self, task_definition):
+        response = self.client.describe_task_definition(aws_retry=True, taskDefinition=task_definition, include=["TAGS"])
+        return response["taskDefinition"], ecs_tags_to_dict(response.get("tags"))
+
+    def latest(self, family):
+        """(the latest ACTIVE revision, its tags), or (None, {}).
+
+        DescribeTaskDefinition with a family returns the latest ACTIVE revision on AWS and fails with a
+        ClientException when there is none; the emulator returns the latest revision even when it is
+        INACTIVE. Either case falls back to listing the ACTIVE revisions.
+        """
+        try:
+            definition, tags = self._describe(family)
+            if definition.get("status") == "ACTIVE" and definition.get("family") == family:
+                return definition, tags
+        except is_boto3_error_code("ClientException"):
+            pass
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to describe task definition family {family}")
+        arns = self.active_arns(family)
+        if not arns:
+            return None, {}
+        try:
+            return self._describe(arns[-1])
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to describe task definition {arns[-1]}")
+
+    def register(self, spec, tags):
+        params = dict(spec)
+        if tags:
+            params["tags"] = ecs_tag_list(tags)
+        try:
+            response = self.client.register_task_definition(aws_retry=True, **params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to register a task definition in family {spec['family']}")
+        # AWS answers with the tags it stored; the emulator leaves them out: then they are the ones sent.
+        stored = ecs_tags_to_dict(response["tags"]) if "tags" in response else dict(tags or {})
+        return response["taskDefinition"], stored
+
+    def deregister(self, arn):
+        try:
+            self.client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to deregister task definition {arn}")
+
+
+def ensure_absent(module, defs, family, current, current_tags):
+    arns = defs.active_arns(family)
+    if not arns:
+        module.exit_json(changed=False, task_definition={}, deregistered=[], diff=make_diff({}, {}))
+    before = {}
+    if current is not None:
+        before = normalise_definition(current)
+        before["tags"] = current_tags
+    if not module.check_mode:
+        for arn in arns:
+            defs.deregister(arn)
+    module.exit_json(changed=True, task_definition={}, deregistered=arns, diff=make_diff(before, {}))
+
+
+def ensure_present(module, defs, family, current, current_tags):
+    spec = desired_spec(module.params)
+    decision = plan(spec, current, current_tags, module.params["tags"], module.params["purge_tags"])
+    if current is not None and not decision["register"]:
+        result = describe_result(current, decision["after"]["tags"])
+    else:
+        result = dict(decision["after"], family=family)
+    if not module.check_mode:
+        if decision["register"]:
+            registered, tags = defs.register(spec, decision["after"]["tags"])
+            result = describe_result(registered, tags)
+        elif decision["retag"]:
+            retag_ecs_resource(module, defs.client, current["taskDefinitionArn"],
+                               decision["tags_to_set"], decision["tags_to_remove"])
+    module.exit_json(
+        changed=decision["changed"],
+        task_definition=result,
+        diff=make_diff(decision["before"], decision["after"]),
+    )
+
+
+def main():
+    argument_spec = dict(
+        family=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        container_definitions=dict(type="list", elements="dict"),
+        cpu=dict(type="raw"),
+        memory=dict(type="raw"),
+        network_mode=dict(type="str", default="awsvpc", choices=["awsvpc", "bridge", "host", "none"]),
+        requires_compatibilities=dict(type="list", elements="str", default=["FARGATE"]),
+        execution_role_arn=dict(type="str"),
+        task_role_arn=dict(type="str"),
+        runtime_platform=dict(type="dict"),
+        volumes=dict(type="list", elements="dict"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[["state", "present", ["container_definitions"]]],
+    )
+    defs = TaskDefinitions(module)
+    family = module.params["family"]
+    current, current_tags = defs.latest(family)
+    if module.params["state"] == "absent":
+        ensure_absent(module, defs, family, current, current_tags)
+    ensure_present(module, defs, family, current, current_tags)
+
+
+if __name__ == "__main__":
+    main()
