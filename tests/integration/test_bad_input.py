@@ -11,8 +11,7 @@ import pytest
 from conftest import landing_zone
 from conftest import write_inventory
 
-# One emulator and one converge for the whole module: keep its tests on one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("bad-input")]
+pytestmark = pytest.mark.integration
 
 FQDN = "nestjs-playground-api.example.com"
 REMOVE = object()

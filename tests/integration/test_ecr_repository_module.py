@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-# One emulator and one converge for the whole module: keep its tests on one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ecr-repository-module")]
+pytestmark = pytest.mark.integration
 
 NAME = "module-test"
 MODULE = "nestjs_playground.infra.ecr_repository"

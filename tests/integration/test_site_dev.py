@@ -11,8 +11,7 @@ import pytest
 
 from conftest import landing_zone
 
-# One emulator and one converge for the whole module: keep its tests on one xdist worker.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("site-dev")]
+pytestmark = pytest.mark.integration
 
 ECR_TASK = "Ensure the ECR repository scans on push, keeps its tags mutable and expires untagged images"
 TAGS = {"App": "nestjs-playground", "Env": "dev", "OU": "engineering", "Owner": "team@example.com"}

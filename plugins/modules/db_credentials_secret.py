@@ -1,0 +1,373 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: db_credentials_secret
+version_added: 0.1.0
+short_description: Ensure a Secrets Manager secret holding database credentials, with a password generated once
+description:
+  - Ensures one AWS Secrets Manager secret whose value is the JSON document CDK's generated database
+    secret holds - C(username), C(password), C(host), C(port), C(dbname), C(engine) and
+    C(dbClusterIdentifier) - so that task definitions can reference each key.
+  - The password is generated inside the module when the secret is created and never changes
+    afterwards; it is never an argument, never returned and never shown in a diff, so it never
+    passes through Ansible (its variables, its output at any verbosity, its logs).
+  - The other keys are merged into the stored document; a key whose option is not given is left alone,
+    so the host can be filled in once the cluster exists.
+  - A secret scheduled for deletion is restored instead of failing on its reserved name.
+  - Written because C(community.aws.secretsmanager_secret) manages the whole secret string, so keeping
+    a generated password across runs would mean reading it into Ansible and writing it back.
+  - Supports check mode and diff mode.
+author:
+  - NestJS Playground platform team
+options:
+  name:
+    description: The name of the secret.
+    required: true
+    type: str
+  state:
+    description: Whether the secret should exist.
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  username:
+    description: The database user name (key C(username)).
+    type: str
+  engine:
+    description: The database engine, for example C(postgres) (key C(engine)).
+    type: str
+  host:
+    description: The database host name (key C(host)).
+    type: str
+  port:
+    description: The database port (key C(port), stored as a number).
+    type: int
+  dbname:
+    description: The database name (key C(dbname)).
+    type: str
+  db_cluster_identifier:
+    description: The Aurora cluster identifier (key C(dbClusterIdentifier)).
+    type: str
+  password_length:
+    description: Length of the password generated when the secret is created.
+    type: int
+    default: 32
+  exclude_characters:
+    description:
+      - Characters the generated password never contains. The default excludes what Aurora and RDS
+        refuse in a master password (C(/), C(@), C("), space) and characters awkward in URLs and shells.
+    type: str
+    default: "/@\"' \\`$%&*()[]{}<>|;:,?#=+~^"
+  description:
+    description: The secret's description.
+    type: str
+  kms_key_id:
+    description: The KMS key that encrypts the secret; the account's default key when not given.
+    type: str
+  recovery_window_in_days:
+    description:
+      - With O(state=absent), how many days the secret can still be restored; C(0) deletes it at once.
+    type: int
+    default: 30
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the credentials secret (password generated on creation)
+  nestjs_playground.infra.db_credentials_secret:
+    name: nestjs-playground-dev-db-credentials
+    username: postgres
+    engine: postgres
+    port: 5432
+    dbname: nestjs_playground
+    tags:
+      App: nestjs-playground
+
+- name: Fill in the host once the cluster exists (the password is kept)
+  nestjs_playground.infra.db_credentials_secret:
+    name: nestjs-playground-dev-db-credentials
+    host: "{{ cluster.endpoint }}"
+    db_cluster_identifier: nestjs-playground-dev
+"""
+
+RETURN = r"""
+secret:
+  description: The secret, without its password. Empty when O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: The secret's ARN; absent in check mode before the secret exists.
+      type: str
+    name:
+      description: The secret's name.
+      type: str
+    keys:
+      description: The keys of the stored JSON document.
+      type: list
+      elements: str
+    username:
+      description: The stored user name.
+      type: str
+    host:
+      description: The stored host, if any.
+      type: str
+    port:
+      description: The stored port, if any.
+      type: int
+    dbname:
+      description: The stored database name, if any.
+      type: str
+    engine:
+      description: The stored engine, if any.
+      type: str
+    db_cluster_identifier:
+      description: The stored cluster identifier, if any.
+      type: str
+    tags:
+      description: The secret's tags.
+      type: dict
+"""
+
+import json
+import secrets
+import string
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+
+# option name -> key in the stored JSON document (CDK's generated secret)
+KEYS = {
+    "username": "username",
+    "engine": "engine",
+    "host": "host",
+    "port": "port",
+    "dbname": "dbname",
+    "db_cluster_identifier": "dbClusterIdentifier",
+}
+PASSWORD = "password"
+
+
+def generate_password(length, exclude):
+    """A random password of ``length`` characters, none of them in ``exclude``.
+
+    It holds a lower-case letter, an upper-case letter and a digit whenever ``exclude`` leaves one of
+    each kind to choose from.
+    """
+    alphabet = [c for c in string.ascii_letters + string.digits + string.punctuation if c not in exclude]
+    if length < 8 or not alphabet:
+        raise ValueError("password_length must be at least 8 and exclude_characters must leave characters to use")
+    kinds = [kind for kind in (str.islower, str.isupper, str.isdigit) if any(kind(c) for c in alphabet)]
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(any(kind(c) for c in candidate) for kind in kinds):
+            return candidate
+
+
+def desired_document(params):
+    """The stored keys as asked; None means 'leave alone'."""
+    return {key: params.get(option) for option, key in KEYS.items()}
+
+
+def public_view(document):
+    """The document without its password: what diffs and results may show."""
+    return {key: value for key, value in (document or {}).items() if key != PASSWORD}
+
+
+def plan(desired, current_document, exists):
+    """Which keys change and the document after the change (the password is kept as it is).
+
+    A key missing from the stored document is a difference (unlike a field an API omits), so every
+    known key is compared, absent ones as None.
+    """
+    before = {key: current_document.get(key) for key in KEYS.values()} if exists else None
+    fields = changed_fields(desired, before)
+    after = dict(current_document or {})
+    after.update({key: value for key, value in desired.items() if value is not None})
+    return fields, after
+
+
+class Secrets:
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+
+    def _fail(self, e, what):
+        self.module.fail_json_aws(e, msg=f"Unable to {what} secret {self.module.params['name']}")
+
+    def describe(self, name):
+        try:
+            return self.client.describe_secret(aws_retry=True, SecretId=name)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, "describe")
+
+    def document(self, name):
+        try:
+            text = self.client.get_secret_value(aws_retry=True, SecretId=name).get("SecretString") or "{}"
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return {}
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, "read")
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            self.module.fail_json(msg=f"Secret {name} does not hold a JSON object; it is not a database credentials secret")
+        return document
+
+    def create(self, name, document, tags):
+        kwargs = {"Name": name, "SecretString": json.dumps(document)}
+        if self.module.params["description"]:
+            kwargs["Description"] = self.module.params["description"]
+        if self.module.params["kms_key_id"]:
+            kwargs["KmsKeyId"] = self.module.params["kms_key_id"]
+        if tags:
+            kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+        try:
+            return self.client.create_secret(aws_retry=True, **kwargs)["ARN"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "create")
+
+    def restore(self, arn):
+        try:
+            self.client.restore_secret(aws_retry=True, SecretId=arn)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "restore")
+
+    def put(self, arn, document):
+        try:
+            self.client.put_secret_value(aws_retry=True, SecretId=arn, SecretString=json.dumps(document))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "update")
+
+    def retag(self, arn, to_set, to_remove):
+        try:
+            if to_remove:
+                self.client.untag_resource(aws_retry=True, SecretId=arn, TagKeys=to_remove)
+            if to_set:
+                self.client.tag_resource(aws_retry=True, SecretId=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "tag")
+
+    def delete(self, arn, window):
+        kwargs = {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
+        try:
+            self.client.delete_secret(aws_retry=True, SecretId=arn, **kwargs)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, "delete")
+
+
+def result_view(name, arn, document, tags):
+    """What the module returns: every key name of the document, every value but the password's."""
+    view = {"name": name, "keys": sorted(document), "tags": tags}
+    if arn:
+        view["arn"] = arn
+    for option, key in KEYS.items():
+        if key in document:
+            view[option] = document[key]
+    return view
+
+
+def ensure_absent(module, store, name, described):
+    if described is None or described.get("DeletedDate"):
+        module.exit_json(changed=False, secret={}, diff=make_diff({}, {}))
+    before = public_view(store.document(name))
+    if not module.check_mode:
+        store.delete(described["ARN"], module.params["recovery_window_in_days"])
+    module.exit_json(changed=True, secret={}, diff=make_diff(before, {}))
+
+
+def ensure_present(module, store, name, described):
+    params = module.params
+    scheduled = bool(described and described.get("DeletedDate"))
+    exists = described is not None
+    current_tags = boto3_tag_list_to_ansible_dict(described.get("Tags", [])) if exists else {}
+    current_document = store.document(name) if exists else {}
+    fields, after = plan(desired_document(params), current_document, exists)
+    to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+    new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
+    creating = not exists
+    changed = creating or scheduled or bool(fields or to_set or to_remove)
+    arn = described["ARN"] if exists else None
+
+    if changed and not module.check_mode:
+        if creating:
+            try:
+                after[PASSWORD] = generate_password(params["password_length"], params["exclude_characters"])
+            except ValueError as e:
+                module.fail_json(msg=str(e))
+            arn = store.create(name, after, new_tags)
+        else:
+            if scheduled:
+                store.restore(arn)
+            if fields:
+                store.put(arn, after)
+            store.retag(arn, to_set, to_remove)
+
+    before_view = public_view(current_document) if exists else {}
+    after_view = public_view(after)
+    after_view[PASSWORD] = "(generated)" if creating else "(unchanged)"
+    if exists:
+        before_view[PASSWORD] = "(unchanged)" if PASSWORD in current_document else "(missing)"
+    module.exit_json(
+        changed=changed,
+        secret=result_view(name, arn, dict(after, **{PASSWORD: None}), new_tags),
+        diff=make_diff(dict(before_view, tags=current_tags) if exists else {}, dict(after_view, tags=new_tags)),
+    )
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        username=dict(type="str"),
+        engine=dict(type="str"),
+        host=dict(type="str"),
+        port=dict(type="int"),
+        dbname=dict(type="str"),
+        db_cluster_identifier=dict(type="str"),
+        password_length=dict(type="int", default=32, no_log=False),
+        exclude_characters=dict(type="str", default="/@\"' \\`$%&*()[]{}<>|;:,?#=+~^"),
+        description=dict(type="str"),
+        kms_key_id=dict(type="str"),
+        recovery_window_in_days=dict(type="int", default=30),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    store = Secrets(module)
+    name = module.params["name"]
+    described = store.describe(name)
+    if module.params["state"] == "absent":
+        ensure_absent(module, store, name, described)
+    ensure_present(module, store, name, described)
+
+
+if __name__ == "__main__":
+    main()
