@@ -295,9 +295,12 @@ def result_view(name, arn, document, tags):
 
 
 def ensure_absent(module, store, name, described):
-    if described is None or described.get("DeletedDate"):
+    scheduled = bool(described and described.get("DeletedDate"))
+    force = module.params["recovery_window_in_days"] == 0
+    if described is None or (scheduled and not force):
         module.exit_json(changed=False, secret={}, diff=make_diff({}, {}))
-    before = public_view(store.document(name))
+    # A secret scheduled for deletion cannot be read (AWS refuses GetSecretValue until it is restored).
+    before = {"scheduled_for_deletion": True} if scheduled else public_view(store.document(name))
     if not module.check_mode:
         store.delete(described["ARN"], module.params["recovery_window_in_days"])
     module.exit_json(changed=True, secret={}, diff=make_diff(before, {}))
@@ -308,7 +311,10 @@ def ensure_present(module, store, name, described):
     scheduled = bool(described and described.get("DeletedDate"))
     exists = described is not None
     current_tags = boto3_tag_list_to_ansible_dict(described.get("Tags", [])) if exists else {}
-    current_document = store.document(name) if exists else {}
+    if scheduled and not module.check_mode:
+        # AWS refuses to read a secret scheduled for deletion: restore it first, then read it.
+        store.restore(described["ARN"])
+    current_document = store.document(name) if exists and not (scheduled and module.check_mode) else {}
     fields, after = plan(desired_document(params), current_document, exists)
     to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
     new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
@@ -324,8 +330,6 @@ def ensure_present(module, store, name, described):
                 module.fail_json(msg=str(e))
             arn = store.create(name, after, new_tags)
         else:
-            if scheduled:
-                store.restore(arn)
             if fields:
                 store.put(arn, after)
             store.retag(arn, to_set, to_remove)
@@ -335,6 +339,8 @@ def ensure_present(module, store, name, described):
     after_view[PASSWORD] = "(generated)" if creating else "(unchanged)"
     if exists:
         before_view[PASSWORD] = "(unchanged)" if PASSWORD in current_document else "(missing)"
+    if scheduled:
+        before_view["scheduled_for_deletion"] = True
     module.exit_json(
         changed=changed,
         secret=result_view(name, arn, dict(after, **{PASSWORD: None}), new_tags),

@@ -512,6 +512,12 @@ def ensure_absent(module, defs, family, current, current_tags):
     module.exit_json(changed=True, task_definition={}, deregistered=arns, diff=make_diff(before, {}))
 
 
+def next_revision_arn(arn):
+    """The ARN the next revision of the family of ``arn`` will most likely have (check mode only)."""
+    base, _, revision = arn.rpartition(":")
+    return f"{base}:{int(revision) + 1}" if revision.isdigit() else arn
+
+
 def ensure_present(module, defs, family, current, current_tags):
     spec = desired_spec(module.params)
     decision = plan(spec, current, current_tags, module.params["tags"], module.params["purge_tags"])
@@ -519,6 +525,10 @@ def ensure_present(module, defs, family, current, current_tags):
         result = describe_result(current, decision["after"]["tags"])
     else:
         result = dict(decision["after"], family=family)
+        if current is not None:
+            # What the real run will register: later tasks (the service) can then plan the rollout.
+            result["task_definition_arn"] = next_revision_arn(current["taskDefinitionArn"])
+            result["revision"] = current["revision"] + 1
     if not module.check_mode:
         if decision["register"]:
             registered, tags = defs.register(spec, decision["after"]["tags"])

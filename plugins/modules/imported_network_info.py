@@ -58,6 +58,10 @@ options:
     type: list
     elements: str
     default: []
+  expected_account_id:
+    description:
+      - When given, the credentials in use must belong to this AWS account.
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -78,6 +82,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+account_id:
+  description: The AWS account the credentials in use belong to.
+  returned: always
+  type: str
 vpc_id:
   description: The id of the VPC.
   returned: always
@@ -244,6 +252,15 @@ def arn_region(arn):
     return parts[3]
 
 
+def account_problems(expected, actual):
+    if expected and str(expected) != actual:
+        return [
+            f"aws_account_id '{expected}' is not the account of the credentials in use ({actual}): use credentials "
+            "(profile, role) of that account, or correct aws_account_id."
+        ]
+    return []
+
+
 def subnet_problems(vpc_id, subnets, min_azs):
     private = [s for s in subnets if not s["public"]]
     zones = sorted({s["availability_zone"] for s in private})
@@ -320,6 +337,12 @@ class Reader:
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to read {what}")
 
+    def account_id(self):
+        try:
+            return self.client("sts").get_caller_identity(aws_retry=True)["Account"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "the identity of the credentials in use")
+
     def vpc(self, vpc_id):
         ec2 = self.client("ec2")
         try:
@@ -384,13 +407,15 @@ def main():
         domain_name=dict(type="str"),
         certificate_arn=dict(type="str"),
         required_parameters=dict(type="list", elements="str", default=[]),
+        expected_account_id=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     reader = Reader(module)
     region = module.region
-    problems = []
-    result = {"vpc_id": params["vpc_id"]}
+    account_id = reader.account_id()
+    problems = account_problems(params["expected_account_id"], account_id)
+    result = {"account_id": account_id, "vpc_id": params["vpc_id"]}
 
     vpc, subnets, tables = reader.vpc(params["vpc_id"])
     if vpc is None:

@@ -1,4 +1,4 @@
-"""The aurora role through site.yml (`--tags database`: config, network_lookup, aurora), against one
+"""The aurora role through site.yml (`--tags network,database`: config, network_lookup, aurora), against one
 local AWS endpoint: converge, rerun at -vvv, an edit in check mode then for real, the reader on and
 off, the scheduler's access on and off; the real state read after each step."""
 
@@ -48,7 +48,7 @@ def scenario(ansible, tmp_path_factory):
 
     def step(name, *extra, check=False, verbose=False):
         env = {"ANSIBLE_STDOUT_CALLBACK": "default"} if verbose else None
-        args = ["--tags", "database"] + (["-vvv"] if verbose else [])
+        args = ["--tags", "network,database"] + (["-vvv"] if verbose else [])
         run = ansible.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=args, env=env)
         assert run.rc == 0, f"{name}: {run!r}"
         steps[name] = (run, observe(ansible))
@@ -67,7 +67,7 @@ def scenario(ansible, tmp_path_factory):
     step("scheduler_off", bigger, {"schedule_task_cleanup_cron": ""})
     steps["prd_check"] = (ansible.playbook(
         "site.yml", write_inventory(tmp_path_factory.mktemp("prd"), dict(lz, environment_name="prd")),
-        check=True, diff=True, args=["--tags", "database"]), None)
+        check=True, diff=True, args=["--tags", "network,database"]), None)
     return steps
 
 

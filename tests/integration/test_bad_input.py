@@ -113,3 +113,13 @@ def test_a_bad_image_expiry_fails_clearly_and_creates_nothing(days, expected, wo
     assert run.rc != 0, run
     assert expected in run.failure()
     assert ansible.client("ecr").describe_repositories()["repositories"] == []
+
+
+def test_credentials_of_another_account_fail_clearly_before_anything_is_created(world, ansible):
+    inventory = write_inventory(world["tmp"].mktemp("inventory"), dict(world["base"], aws_account_id="210987654321"))
+
+    run = ansible.playbook("site.yml", inventory)
+
+    assert run.rc != 0, run
+    assert "aws_account_id '210987654321' is not the account of the credentials in use (123456789012)" in run.failure()
+    assert ansible.client("ecr").describe_repositories()["repositories"] == []

@@ -398,3 +398,13 @@ def test_desired_spec_does_not_modify_the_module_params():
 )
 def test_family_of_reads_family_and_revision(arn, expected):
     assert family_of(arn) == expected
+
+
+@pytest.mark.parametrize(("arn", "expected"), [
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/app:7", "arn:aws:ecs:us-east-1:123456789012:task-definition/app:8"),
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/app:9", "arn:aws:ecs:us-east-1:123456789012:task-definition/app:10"),
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/app", "arn:aws:ecs:us-east-1:123456789012:task-definition/app"),
+])
+def test_next_revision_arn_predicts_the_revision_check_mode_announces(arn, expected):
+    from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import next_revision_arn
+    assert next_revision_arn(arn) == expected

@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.imported_network_info import (
+    account_problems,
     arn_region,
     certificate_problems,
     classify_subnets,
@@ -251,3 +252,16 @@ def test_parameter_problems_gives_the_put_parameter_command_for_each_missing_par
 @pytest.mark.parametrize("required, existing", [(["/a", "/b"], {"/a", "/b", "/c"}), ([], set())])
 def test_parameter_problems_is_empty_when_every_parameter_exists(required, existing):
     assert parameter_problems(required, existing) == []
+
+
+@pytest.mark.parametrize(("expected", "actual", "problems"), [
+    (None, "123456789012", 0),
+    ("", "123456789012", 0),
+    ("123456789012", "123456789012", 0),
+    ("210987654321", "123456789012", 1),
+])
+def test_account_problems_name_both_accounts_when_they_differ(expected, actual, problems):
+    found = account_problems(expected, actual)
+    assert len(found) == problems
+    if problems:
+        assert f"aws_account_id '{expected}'" in found[0] and actual in found[0]
