@@ -1,0 +1,219 @@
+"""The ecs_scheduler role through site.yml against one local AWS endpoint: converge with the cron set,
+rerun, unset it in check mode (nothing goes), then for real (everything of the scheduler goes), rerun,
+set it again in check mode (nothing is created), bad crons (stopped before any AWS call), and a
+production inventory in check mode. State read with boto3."""
+
+import pytest
+
+from conftest import landing_zone
+from conftest import write_inventory
+
+pytestmark = pytest.mark.integration
+
+PLAYBOOK = "site.yml"
+APP = "nestjs-playground-dev"
+NAME = "nestjs-playground-scheduler-dev"
+LOG_GROUP = f"/ecs/{NAME}"
+CRON = "0 2 * * *"
+TAGS = {"App": "nestjs-playground", "Env": "dev", "OU": "engineering", "Owner": "team@example.com"}
+SERVICE_TASK = "Ensure the scheduler's service runs exactly one task in the private subnets, without a load balancer"
+TASKDEF_TASK = "Ensure the scheduler's task definition runs the application's image with the cron and the secrets"
+SG_TASK = "Ensure the scheduler's security group admits nothing and may reach out"
+LOG_TASK = "Ensure the scheduler's log group and its retention"
+DB_SG_TASK = "Ensure the database security group admits PostgreSQL from the application and scheduler groups only"
+SERVICE_GONE_TASK = "Ensure the scheduler's service is drained and deleted"
+TASKDEF_GONE_TASK = "Ensure no revision of the scheduler's task definition is active"
+SG_GONE_TASK = "Ensure the scheduler's security group is deleted"
+LOG_GONE_TASK = "Ensure the scheduler's log group is deleted outside production (production keeps its logs)"
+CHECK_TASK = "Check the scheduler's cron and sizing"
+BAD_CRONS = {
+    "61 * * * *": "in the minute field '61', 61 is out of range: the minute must be 0-59",
+    "* * *": "it has 3 field(s)",
+    "0 2 * * MON-FRI-X": "in the day of week field 'MON-FRI-X', 'MON-FRI-X' is not *, a number, a range a-b",
+}
+
+
+def observe(ansible):
+    ecs, ec2, logs = ansible.client("ecs"), ansible.client("ec2"), ansible.client("logs")
+    services = ecs.describe_services(cluster=APP, services=[NAME], include=["TAGS"])["services"]
+    active = ecs.list_task_definitions(familyPrefix=NAME, status="ACTIVE")["taskDefinitionArns"]
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups()["SecurityGroups"]}
+    log_groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]}
+    return {
+        "service": services[0] if services else None,
+        "active_revisions": [arn for arn in active if arn.split("/")[-1].rsplit(":", 1)[0] == NAME],
+        "group": groups.get(NAME),
+        "db_group": groups.get(f"{APP}-db"),
+        "log_group": log_groups.get(LOG_GROUP),
+    }
+
+
+@pytest.fixture(scope="module")
+def scenario(ansible, tmp_path_factory):
+    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
+    steps = {}
+
+    def step(name, cron, check=False, inventory="inventories/dev", expect_rc=0):
+        run = ansible.playbook(PLAYBOOK, inventory, extra_vars=[lz, {"schedule_task_cleanup_cron": cron}],
+                               check=check, diff=True)
+        if expect_rc == 0:
+            assert run.rc == 0, f"{name}: {run!r}"
+        steps[name] = (run, observe(ansible))
+
+    step("converge", CRON)
+    step("rerun", CRON)
+    step("unset_in_check_mode", "", check=True)
+    step("unset", "")
+    step("unset_again", None)
+    step("set_in_check_mode", CRON, check=True)
+    for cron in BAD_CRONS:
+        step(f"bad {cron}", cron, expect_rc=None)
+    prd = write_inventory(tmp_path_factory.mktemp("prd"), dict(lz, environment_name="prd"))
+    step("prd_check", CRON, check=True, inventory=prd)
+    return steps
+
+
+def the_container(ansible, state):
+    definition = ansible.client("ecs").describe_task_definition(taskDefinition=state["service"]["taskDefinition"])
+    return definition["taskDefinition"]
+
+
+def test_converge_then_rerun_changes_nothing(scenario):
+    run = scenario["converge"][0]
+    assert {LOG_TASK, SG_TASK, TASKDEF_TASK, SERVICE_TASK} <= set(run.changed_tasks())
+    assert scenario["rerun"][0].host_stats()["changed"] == 0, scenario["rerun"][0].changed_tasks()
+
+
+def test_the_service_runs_one_task_privately_without_a_load_balancer(ansible, scenario):
+    service = scenario["converge"][1]["service"]
+    assert service["status"] == "ACTIVE"
+    assert service["clusterArn"].endswith(f":cluster/{APP}")
+    assert service["desiredCount"] == 1
+    assert service["launchType"] == "FARGATE"
+    assert service.get("loadBalancers", []) == []
+    vpc = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert vpc.get("assignPublicIp", "DISABLED") == "DISABLED"
+    private = {s["SubnetId"] for s in ansible.client("ec2").describe_subnets()["Subnets"]
+               if s["CidrBlock"] in ("10.42.10.0/24", "10.42.11.0/24")}
+    assert set(vpc["subnets"]) == private
+    assert vpc["securityGroups"] == [scenario["converge"][1]["group"]["GroupId"]]
+    assert service["propagateTags"] == "SERVICE"
+    assert {t["key"]: t["value"] for t in service["tags"]} == TAGS
+
+
+def test_the_service_deploys_stop_first_with_a_rollback_and_allows_ecs_exec_outside_prd(scenario):
+    # moto drops deploymentConfiguration and enableExecuteCommand at creation: read what was asked for
+    # from the module's diff, and the service's fields where moto returns them.
+    after = scenario["converge"][0].result(SERVICE_TASK)["diff"]["after"]
+    deployment = after["deployment_configuration"]
+    assert (deployment["minimum_healthy_percent"], deployment["maximum_percent"]) == (0, 200)
+    assert deployment["circuit_breaker"] == {"enable": True, "rollback": True}
+    assert after["enable_execute_command"] is True
+    service = scenario["converge"][1]["service"]
+    if "deploymentConfiguration" in service:
+        config = service["deploymentConfiguration"]
+        assert (config["minimumHealthyPercent"], config["maximumPercent"]) == (0, 200)
+
+
+def test_the_task_definition_runs_the_application_image_with_its_roles(ansible, scenario):
+    definition = the_container(ansible, scenario["converge"][1])
+    assert definition["family"] == NAME
+    assert (definition["cpu"], definition["memory"], definition["networkMode"]) == ("256", "512", "awsvpc")
+    assert definition["requiresCompatibilities"] == ["FARGATE"]
+    assert definition["executionRoleArn"].endswith(f":role/{APP}-execution")
+    assert definition["taskRoleArn"].endswith(f":role/{APP}-task")
+    (container,) = definition["containerDefinitions"]
+    app_service = ansible.client("ecs").describe_services(cluster=APP, services=[APP])["services"][0]
+    app_definition = ansible.client("ecs").describe_task_definition(taskDefinition=app_service["taskDefinition"])
+    assert container["image"] == app_definition["taskDefinition"]["containerDefinitions"][0]["image"]
+    assert container["image"].endswith(".dkr.ecr.us-east-1.amazonaws.com/nestjs-playground:latest")
+    assert container.get("portMappings", []) == []
+
+
+def test_the_container_gets_the_cron_the_settings_and_the_database_secrets(ansible, scenario):
+    (container,) = the_container(ansible, scenario["converge"][1])["containerDefinitions"]
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env == {"NODE_ENV": "production", "LOGGING_LEVEL": "info", "LOGGING_FORMAT": "json",
+                   "SCHEDULE_TASK_CLEANUP_CRON": CRON}
+    secret_arn = ansible.client("secretsmanager").describe_secret(SecretId=f"{APP}-db-credentials")["ARN"]
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert {name: value for name, value in secrets.items() if name != "JWT_SECRET"} == {
+        "DB_HOST": f"{secret_arn}:host::", "DB_PORT": f"{secret_arn}:port::", "DB_USER": f"{secret_arn}:username::",
+        "DB_PASS": f"{secret_arn}:password::", "DB_DATABASE": f"{secret_arn}:dbname::",
+    }
+    assert secrets["JWT_SECRET"].endswith(":parameter/nestjs-playground/jwt-secret")
+    log = container["logConfiguration"]
+    assert log["logDriver"] == "awslogs"
+    assert log["options"]["awslogs-group"] == LOG_GROUP
+    assert (log["options"]["mode"], log["options"]["max-buffer-size"]) == ("non-blocking", "25m")
+
+
+def test_the_security_group_admits_nothing_and_the_database_admits_it(scenario):
+    state = scenario["converge"][1]
+    group = state["group"]
+    assert group["Description"] == f"{NAME} background tasks (no ingress)"
+    assert group["IpPermissions"] == []
+    assert [(p["IpProtocol"], p.get("IpRanges")) for p in group["IpPermissionsEgress"]] == [("-1", [{"CidrIp": "0.0.0.0/0"}])]
+    admitted = {pair["GroupId"] for p in state["db_group"]["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
+    assert group["GroupId"] in admitted
+
+
+def test_the_log_group_keeps_a_week_in_dev(scenario):
+    assert scenario["converge"][1]["log_group"]["retentionInDays"] == 7
+
+
+def test_unsetting_the_cron_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
+    run, state = scenario["unset_in_check_mode"]
+    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK]
+    assert state == scenario["rerun"][1]
+    assert state["service"]["status"] == "ACTIVE" and len(state["active_revisions"]) == 1
+
+
+def test_unsetting_the_cron_removes_everything_of_the_scheduler(scenario):
+    run, state = scenario["unset"]
+    assert state["service"] is None or state["service"]["status"] == "INACTIVE"
+    assert state["active_revisions"] == []
+    assert state["group"] is None
+    assert state["log_group"] is None
+    admitted = {pair["GroupId"] for p in state["db_group"]["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
+    assert scenario["converge"][1]["group"]["GroupId"] not in admitted
+    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK]
+
+
+def test_the_unset_rerun_changes_nothing(scenario):
+    run = scenario["unset_again"][0]
+    assert run.host_stats()["changed"] == 0, run.changed_tasks()
+
+
+def test_setting_the_cron_in_check_mode_reports_the_changes_and_creates_nothing(scenario):
+    run, state = scenario["set_in_check_mode"]
+    assert run.changed_tasks() == [DB_SG_TASK, LOG_TASK, SG_TASK, TASKDEF_TASK, SERVICE_TASK]
+    assert state == scenario["unset_again"][1]
+    assert state["service"] is None or state["service"]["status"] == "INACTIVE"
+    assert state["group"] is None and state["log_group"] is None and state["active_revisions"] == []
+
+
+@pytest.mark.parametrize(("cron", "reason"), list(BAD_CRONS.items()))
+def test_a_bad_cron_stops_the_run_before_any_aws_call(scenario, cron, reason):
+    run, state = scenario[f"bad {cron}"]
+    assert run.rc != 0
+    message = run.failure()
+    assert f"schedule_task_cleanup_cron '{cron}' is not a valid cron expression" in message
+    assert reason in message
+    assert "It must have 5 fields (minute hour day-of-month month day-of-week" in message
+    ran = [name for name, _ in run.results()]
+    assert ran[-1] == CHECK_TASK
+    assert not [name for name in ran if name.startswith(("Ensure", "Import", "Fill", "Publish"))], ran
+    assert state == scenario["unset_again"][1]
+
+
+def test_production_in_check_mode_turns_ecs_exec_off(scenario):
+    run, _ = scenario["prd_check"]
+    assert run.rc == 0, run
+    after = run.result(SERVICE_TASK)["diff"]["after"]
+    assert after["enable_execute_command"] is False
+    assert after["desired_count"] == 1
+    assert after["task_definition"] == "nestjs-playground-scheduler-prd"
+    # check mode has no group id yet: the group is shown by its name
+    assert after["network_configuration"]["security_groups"] == ["nestjs-playground-scheduler-prd"]
+    assert after["tags"]["Env"] == "prd"
