@@ -132,6 +132,16 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
         return yaml.safe_load(handle)
 
 
+def vpc_with_subnets(ec2, octet, zones="ab"):
+    """A VPC 10.<octet>.0.0/16 with one /24 subnet per availability zone letter; returns (vpc id, subnet ids)."""
+    vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+        for i, zone in enumerate(zones, start=1)
+    ]
+    return vpc, subnets
+
+
 def write_inventory(directory, host_vars, host=DEV_HOST):
     """An inventory of one deployment whose variables are exactly ``host_vars`` (plus connection)."""
     os.makedirs(directory, exist_ok=True)

@@ -9,6 +9,8 @@ The emulator stores a redirect exactly as it was sent, while AWS fills in ``#{ho
 
 import pytest
 
+from conftest import vpc_with_subnets
+
 pytestmark = pytest.mark.integration
 
 MODULE = "nestjs_playground.infra.alb_listener"
@@ -57,11 +59,7 @@ def observe(elbv2, lb_arn, port):
 def world(ansible):
     """A VPC with two public subnets, a security group, a load balancer, two target groups, two certificates."""
     ec2, elbv2, acm = ansible.client("ec2"), ansible.client("elbv2"), ansible.client("acm")
-    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-        for i, zone in ((1, "a"), (2, "b"))
-    ]
+    vpc, subnets = vpc_with_subnets(ec2, 30, "ab")
     sg = ec2.create_security_group(VpcId=vpc, GroupName="alb", Description="alb")["GroupId"]
     lb = elbv2.create_load_balancer(Name="listener-test", Subnets=subnets, SecurityGroups=[sg], Scheme="internet-facing",
                                     Type="application")["LoadBalancers"][0]["LoadBalancerArn"]

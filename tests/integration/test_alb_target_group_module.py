@@ -4,6 +4,8 @@ group still used by a listener fail clearly; the real state is read with boto3 a
 
 import pytest
 
+from conftest import vpc_with_subnets
+
 pytestmark = pytest.mark.integration
 
 MODULE = "nestjs_playground.infra.alb_target_group"
@@ -34,11 +36,7 @@ def observe(elbv2):
 @pytest.fixture(scope="module")
 def world(ansible):
     ec2, elbv2 = ansible.client("ec2"), ansible.client("elbv2")
-    vpc = ec2.create_vpc(CidrBlock="10.31.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.31.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-        for i, zone in ((1, "a"), (2, "b"))
-    ]
+    vpc, subnets = vpc_with_subnets(ec2, 31, "ab")
     sg = ec2.create_security_group(VpcId=vpc, GroupName="alb", Description="alb")["GroupId"]
     lb = elbv2.create_load_balancer(Name="tg-test", Subnets=subnets, SecurityGroups=[sg], Scheme="internet-facing",
                                     Type="application")["LoadBalancers"][0]["LoadBalancerArn"]

@@ -9,6 +9,8 @@ returns them in check mode, and that it leaves alone a listener another module c
 
 import pytest
 
+from conftest import vpc_with_subnets
+
 pytestmark = pytest.mark.integration
 
 MODULE = "nestjs_playground.infra.application_load_balancer"
@@ -42,11 +44,7 @@ def observe(elbv2):
 def world(ansible):
     """A VPC with public subnets in three zones and two security groups."""
     ec2 = ansible.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.32.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.32.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-        for i, zone in ((1, "a"), (2, "b"), (3, "c"))
-    ]
+    vpc, subnets = vpc_with_subnets(ec2, 32, "abc")
     groups = [ec2.create_security_group(VpcId=vpc, GroupName=f"alb-{i}", Description="alb")["GroupId"] for i in (1, 2)]
     return {"vpc": vpc, "subnets": subnets, "groups": groups, "elbv2": ansible.client("elbv2")}
 

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from conftest import vpc_with_subnets
+
 pytestmark = pytest.mark.integration
 
 MODULE = "nestjs_playground.infra.aurora_cluster"
@@ -44,11 +46,7 @@ def observe(rds):
 @pytest.fixture(scope="module")
 def world(ansible):
     ec2, rds, secrets = ansible.client("ec2"), ansible.client("rds"), ansible.client("secretsmanager")
-    vpc = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.41.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
-        for i, zone in ((1, "a"), (2, "b"))
-    ]
+    vpc, subnets = vpc_with_subnets(ec2, 41, "ab")
     rds.create_db_subnet_group(DBSubnetGroupName=SUBNET_GROUP, DBSubnetGroupDescription="aurora module test", SubnetIds=subnets)
     groups = [ec2.create_security_group(VpcId=vpc, GroupName=f"db-{n}", Description=f"db {n}")["GroupId"] for n in (1, 2)]
     secret = secrets.create_secret(Name="aurora-module-test-credentials",

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import landing_zone
 from conftest import write_inventory
+from conftest import vpc_with_subnets
 
 pytestmark = pytest.mark.integration
 
@@ -21,8 +22,7 @@ REMOVE = object()
 def world(ansible, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     ec2 = ansible.client("ec2")
-    lone_vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
-    ec2.create_subnet(VpcId=lone_vpc, CidrBlock="10.50.1.0/24", AvailabilityZone="us-east-1a")
+    lone_vpc, _ = vpc_with_subnets(ec2, 50, "a")
     other_cert = ansible.client("acm").request_certificate(DomainName="other.example.com", ValidationMethod="DNS")
     return {
         "base": dict(lz, environment_name="dev"),
