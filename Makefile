@@ -12,6 +12,8 @@ ENV ?= dev
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PYTEST_WORKERS ?= 2
+# The demo switches on what the dev inventory leaves off, so that every role shows.
+DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
 .PHONY: help setup demo down test lint unit integration
 
@@ -30,7 +32,10 @@ $(VENV)/.installed: requirements.txt
 demo: setup
 	@eval "$$($(EMULATOR) ensure)"; \
 	ansible-playbook playbooks/landing_zone.yml -i inventories/$(ENV); \
-	ansible-playbook site.yml -i inventories/$(ENV) -e @.emulator/landing-zone-nestjs-playground-$(ENV).yml; \
+	ansible-playbook site.yml -i inventories/$(ENV) -e @.emulator/landing-zone-nestjs-playground-$(ENV).yml $(DEMO_VARS); \
+	echo; \
+	echo "Outputs (outputs/nestjs-playground-$(ENV).json, keyed by the CDK app's export names):"; \
+	cat outputs/nestjs-playground-$(ENV).json; \
 	echo; \
 	echo "The local AWS endpoint is still running at $$AWS_ENDPOINT_URL (dashboard: $$AWS_ENDPOINT_URL/moto-api/)."; \
 	echo "Look at it:  eval \"\$$($(VENV)/bin/python scripts/emulator.py ensure)\"  then any AWS SDK or CLI call,"; \

@@ -20,6 +20,8 @@ from emulator import Emulator
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 DEV_HOST = "nestjs-playground-dev"
+# site.yml's last task: it changes whenever an output comes, goes or changes (the reader's, the scheduler's...).
+OUTPUTS_TASK = "Write the outputs file, keyed by the CDK app's export names"
 
 
 class Run:
@@ -68,13 +70,23 @@ class Run:
 
 
 class Ansible:
-    """Runs playbooks and modules from this checkout against one emulator."""
+    """Runs playbooks and modules from this checkout against one emulator.
 
-    def __init__(self, emulator):
+    site.yml writes its outputs file into ``outputs_dir`` (one per scenario, so that scenarios running
+    in parallel never share one), unless a run passes ``outputs_file`` itself.
+    """
+
+    def __init__(self, emulator, outputs_dir=None):
         self.emulator = emulator
+        self.outputs_dir = str(outputs_dir) if outputs_dir else None
+
+    def outputs(self, deployment="nestjs-playground-dev"):
+        """The outputs file site.yml wrote for ``deployment``."""
+        with open(os.path.join(self.outputs_dir, f"{deployment}.json"), encoding="utf-8") as handle:
+            return json.load(handle)
 
     def env(self, **extra):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "MOLECULE_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "MOLECULE_", "CDK_"))}
         env.update(self.emulator.env())
         env.update(
             PATH=BIN + os.pathsep + env.get("PATH", ""),
@@ -91,8 +103,15 @@ class Ansible:
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         return Run(args, proc)
 
-    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None):
+    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None,
+                 env_file=None):
+        """ansible-playbook; with ``env_file``, run the way the README tells a CDK user to:
+        ``set -a; . ./.env; set +a; ansible-playbook ...``."""
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", str(inventory)]
+        if env_file:
+            cmd = ["bash", "-c", 'set -a; . "$0"; set +a; exec "$@"', str(env_file)] + cmd
+        if self.outputs_dir:
+            cmd += ["-e", json.dumps({"outputs_file": self.outputs_dir + "/{{ deployment_name }}.json"})]
         for item in extra_vars:
             cmd += ["-e", item if isinstance(item, str) else json.dumps(item)]
         if check:
@@ -142,12 +161,13 @@ def vpc_with_subnets(ec2, octet, zones="ab"):
     return vpc, subnets
 
 
-def write_inventory(directory, host_vars, host=DEV_HOST):
-    """An inventory of one deployment whose variables are exactly ``host_vars`` (plus connection)."""
+def write_inventory(directory, host_vars=None, host=DEV_HOST, hosts=None):
+    """An inventory of one deployment whose variables are exactly ``host_vars`` (plus connection), or of
+    several: ``hosts`` maps each host to its variables."""
     os.makedirs(directory, exist_ok=True)
     inventory = {
         "deployments": {
-            "hosts": {host: dict(host_vars)},
+            "hosts": {name: dict(variables) for name, variables in (hosts or {host: host_vars}).items()},
             "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
         }
     }
@@ -165,5 +185,5 @@ def emulator(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ansible(emulator):
-    return Ansible(emulator)
+def ansible(emulator, tmp_path_factory):
+    return Ansible(emulator, tmp_path_factory.mktemp("outputs"))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from conftest import OUTPUTS_TASK
 from conftest import landing_zone
 from conftest import write_inventory
 
@@ -159,7 +160,7 @@ def test_the_edit_applies_exactly_that_change_and_reruns_clean(scenario):
 
 def test_the_reader_and_its_secret_come_with_the_switch(scenario):
     run, state = scenario["reader_on"]
-    assert run.changed_tasks() == [READER_TASK, READER_SECRET_TASK]
+    assert run.changed_tasks() == [READER_TASK, READER_SECRET_TASK, OUTPUTS_TASK]
     reader = state["instances"][f"{CLUSTER}-reader"]
     assert reader["DBInstanceClass"] == "db.serverless"
     assert state["reader_secret"] == {"host": state["cluster"]["ReaderEndpoint"]}
@@ -168,7 +169,7 @@ def test_the_reader_and_its_secret_come_with_the_switch(scenario):
 
 def test_the_reader_and_its_secret_go_with_the_switch(scenario):
     run, state = scenario["reader_off"]
-    assert run.changed_tasks() == [READER_TASK, READER_SECRET_TASK]
+    assert run.changed_tasks() == [READER_TASK, READER_SECRET_TASK, OUTPUTS_TASK]
     assert sorted(state["instances"]) == [f"{CLUSTER}-writer"]
     assert READER_SECRET not in state["secrets"]
     assert scenario["reader_off_again"][0].host_stats()["changed"] == 0

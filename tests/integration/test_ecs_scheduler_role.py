@@ -3,8 +3,11 @@ rerun, unset it in check mode (nothing goes), then for real (everything of the s
 set it again in check mode (nothing is created), bad crons (stopped before any AWS call), and a
 production inventory in check mode. State read with boto3."""
 
+import json
+
 import pytest
 
+from conftest import OUTPUTS_TASK
 from conftest import landing_zone
 from conftest import write_inventory
 
@@ -20,6 +23,10 @@ SERVICE_TASK = "Ensure the scheduler's service runs exactly one task in the priv
 TASKDEF_TASK = "Ensure the scheduler's task definition runs the application's image with the cron and the secrets"
 SG_TASK = "Ensure the scheduler's security group admits nothing and may reach out"
 LOG_TASK = "Ensure the scheduler's log group and its retention"
+EXEC_ROLE_TASK = "Ensure the scheduler's execution role may pull the image, write its logs and read exactly its secrets"
+TASK_ROLE_TASK = "Ensure the scheduler's task role may read its secrets (and open ECS Exec sessions outside prd)"
+ROLES_GONE_TASK = "Ensure the scheduler's roles are deleted"
+ROLES = {"execution": f"{NAME}-execution", "task": f"{NAME}-task"}
 DB_SG_TASK = "Ensure the database security group admits PostgreSQL from the application and scheduler groups only"
 SERVICE_GONE_TASK = "Ensure the scheduler's service is drained and deleted"
 TASKDEF_GONE_TASK = "Ensure no revision of the scheduler's task definition is active"
@@ -33,13 +40,23 @@ BAD_CRONS = {
 }
 
 
+def policy(ansible, role):
+    """The role's one inline policy, its statements by Sid."""
+    iam = ansible.client("iam")
+    (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    return {s["Sid"]: s for s in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]}
+
+
 def observe(ansible):
     ecs, ec2, logs = ansible.client("ecs"), ansible.client("ec2"), ansible.client("logs")
     services = ecs.describe_services(cluster=APP, services=[NAME], include=["TAGS"])["services"]
     active = ecs.list_task_definitions(familyPrefix=NAME, status="ACTIVE")["taskDefinitionArns"]
     groups = {g["GroupName"]: g for g in ec2.describe_security_groups()["SecurityGroups"]}
     log_groups = {g["logGroupName"]: g for g in logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]}
+    roles = {r["RoleName"] for r in ansible.client("iam").list_roles()["Roles"]}
     return {
+        "roles": sorted(role for role in ROLES.values() if role in roles),
+        "policies": {role: policy(ansible, role) for role in ROLES.values() if role in roles},
         "service": services[0] if services else None,
         "active_revisions": [arn for arn in active if arn.split("/")[-1].rsplit(":", 1)[0] == NAME],
         "group": groups.get(NAME),
@@ -80,7 +97,7 @@ def the_container(ansible, state):
 
 def test_converge_then_rerun_changes_nothing(scenario):
     run = scenario["converge"][0]
-    assert {LOG_TASK, SG_TASK, TASKDEF_TASK, SERVICE_TASK} <= set(run.changed_tasks())
+    assert {LOG_TASK, SG_TASK, EXEC_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK} <= set(run.changed_tasks())
     assert scenario["rerun"][0].host_stats()["changed"] == 0, scenario["rerun"][0].changed_tasks()
 
 
@@ -120,14 +137,32 @@ def test_the_task_definition_runs_the_application_image_with_its_roles(ansible, 
     assert definition["family"] == NAME
     assert (definition["cpu"], definition["memory"], definition["networkMode"]) == ("256", "512", "awsvpc")
     assert definition["requiresCompatibilities"] == ["FARGATE"]
-    assert definition["executionRoleArn"].endswith(f":role/{APP}-execution")
-    assert definition["taskRoleArn"].endswith(f":role/{APP}-task")
+    assert definition["executionRoleArn"].endswith(f":role/{ROLES['execution']}")
+    assert definition["taskRoleArn"].endswith(f":role/{ROLES['task']}")
     (container,) = definition["containerDefinitions"]
     app_service = ansible.client("ecs").describe_services(cluster=APP, services=[APP])["services"][0]
     app_definition = ansible.client("ecs").describe_task_definition(taskDefinition=app_service["taskDefinition"])
     assert container["image"] == app_definition["taskDefinition"]["containerDefinitions"][0]["image"]
     assert container["image"].endswith(".dkr.ecr.us-east-1.amazonaws.com/nestjs-playground:latest")
     assert container.get("portMappings", []) == []
+
+
+def test_the_execution_role_writes_the_scheduler_log_group_only_and_reads_exactly_its_secrets(ansible, scenario):
+    statements = scenario["converge"][1]["policies"][ROLES["execution"]]
+    assert statements["WriteTheLogs"]["Resource"].endswith(f":log-group:{LOG_GROUP}:log-stream:*")
+    secret_arn = ansible.client("secretsmanager").describe_secret(SecretId=f"{APP}-db-credentials")["ARN"]
+    assert statements["ReadTheTaskSecrets"]["Resource"] in (secret_arn, [secret_arn])
+    assert statements["PullTheImage"]["Resource"].endswith(":repository/nestjs-playground")
+    trust = scenario["converge"][0].result(EXEC_ROLE_TASK)["diff"]["after"]["assume_role_policy_document"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+
+
+def test_the_task_role_may_open_ecs_exec_sessions_outside_prd(scenario):
+    statements = scenario["converge"][1]["policies"][ROLES["task"]]
+    assert statements["OpenEcsExecSessions"]["Action"] == [
+        "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+    assert set(statements) == {"ReadTheTaskSecrets", "ReadTheJwtParameter", "OpenEcsExecSessions"}
 
 
 def test_the_container_gets_the_cron_the_settings_and_the_database_secrets(ansible, scenario):
@@ -164,7 +199,8 @@ def test_the_log_group_keeps_a_week_in_dev(scenario):
 
 def test_unsetting_the_cron_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
     run, state = scenario["unset_in_check_mode"]
-    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK]
+    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, ROLES_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK,
+                                 OUTPUTS_TASK]
     assert state == scenario["rerun"][1]
     assert state["service"]["status"] == "ACTIVE" and len(state["active_revisions"]) == 1
 
@@ -173,11 +209,13 @@ def test_unsetting_the_cron_removes_everything_of_the_scheduler(scenario):
     run, state = scenario["unset"]
     assert state["service"] is None or state["service"]["status"] == "INACTIVE"
     assert state["active_revisions"] == []
+    assert state["roles"] == []
     assert state["group"] is None
     assert state["log_group"] is None
     admitted = {pair["GroupId"] for p in state["db_group"]["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
     assert scenario["converge"][1]["group"]["GroupId"] not in admitted
-    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK]
+    assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, ROLES_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK,
+                                 OUTPUTS_TASK]
 
 
 def test_the_unset_rerun_changes_nothing(scenario):
@@ -187,10 +225,12 @@ def test_the_unset_rerun_changes_nothing(scenario):
 
 def test_setting_the_cron_in_check_mode_reports_the_changes_and_creates_nothing(scenario):
     run, state = scenario["set_in_check_mode"]
-    assert run.changed_tasks() == [DB_SG_TASK, LOG_TASK, SG_TASK, TASKDEF_TASK, SERVICE_TASK]
+    assert run.changed_tasks() == [DB_SG_TASK, LOG_TASK, SG_TASK, EXEC_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK,
+                                 OUTPUTS_TASK]
     assert state == scenario["unset_again"][1]
     assert state["service"] is None or state["service"]["status"] == "INACTIVE"
     assert state["group"] is None and state["log_group"] is None and state["active_revisions"] == []
+    assert state["roles"] == []
 
 
 @pytest.mark.parametrize(("cron", "reason"), list(BAD_CRONS.items()))
@@ -212,6 +252,9 @@ def test_production_in_check_mode_turns_ecs_exec_off(scenario):
     assert run.rc == 0, run
     after = run.result(SERVICE_TASK)["diff"]["after"]
     assert after["enable_execute_command"] is False
+    task_role = run.result(TASK_ROLE_TASK)["diff"]["after"]
+    assert "OpenEcsExecSessions" not in json.dumps(task_role)
+    assert "ReadTheTaskSecrets" in json.dumps(task_role)
     assert after["desired_count"] == 1
     assert after["task_definition"] == "nestjs-playground-scheduler-prd"
     # check mode has no group id yet: the group is shown by its name

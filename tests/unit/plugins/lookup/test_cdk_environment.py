@@ -1,0 +1,102 @@
+"""CDK_* environment variables as typed role variables (the CDK app's .env, unchanged)."""
+
+import glob
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import COLLECTION_ROOT
+from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import cdk_variables
+from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import role_input_types
+
+TYPES = role_input_types()
+
+# The specification's Environment Variables tables, every CDK_* name, with the variable it sets.
+SPEC_VARIABLES = {
+    "CDK_ACCOUNT": "aws_account_id", "CDK_REGION": "aws_region", "CDK_ENVIRONMENT": "environment_name",
+    "CDK_HOSTED_ZONE_ID": "hosted_zone_id", "CDK_HOSTED_ZONE_NAME": "hosted_zone_name",
+    "CDK_DOMAIN_NAME": "domain_name", "CDK_CERTIFICATE_ARN": "certificate_arn",
+    "CDK_APP_NAME": "app_name", "CDK_APP_PORT": "app_port", "CDK_APP_LOGGING_LEVEL": "app_logging_level",
+    "CDK_APP_CORS_ALLOWED_ORIGIN": "app_cors_allowed_origin", "CDK_APP_JWT_EXPIRES_IN": "app_jwt_expires_in",
+    "CDK_DATABASE_NAME": "database_name", "CDK_DATABASE_USERNAME": "database_username",
+    "CDK_DATABASE_MIN_CAPACITY": "database_min_capacity", "CDK_DATABASE_MAX_CAPACITY": "database_max_capacity",
+    "CDK_DATABASE_READ_REPLICA": "database_read_replica", "CDK_TASK_MEMORY_MB": "task_memory_mb",
+    "CDK_TASK_CPU_UNITS": "task_cpu_units", "CDK_SERVICE_DESIRED_COUNT": "service_desired_count",
+    "CDK_SERVICE_MIN_CAPACITY": "service_min_capacity", "CDK_SERVICE_MAX_CAPACITY": "service_max_capacity",
+    "CDK_SCHEDULE_TASK_CLEANUP_CRON": "schedule_task_cleanup_cron",
+    "CDK_SCHEDULER_TASK_MEMORY_MB": "scheduler_task_memory_mb", "CDK_SCHEDULER_TASK_CPU_UNITS": "scheduler_task_cpu_units",
+    "CDK_TAG_APP": "tag_app", "CDK_TAG_ENV": "tag_env", "CDK_TAG_OU": "tag_ou", "CDK_TAG_OWNER": "tag_owner",
+}
+
+
+def test_every_variable_of_the_specification_names_a_documented_role_input():
+    result = cdk_variables({name: "x" for name in SPEC_VARIABLES}, {v: "str" for v in SPEC_VARIABLES.values()})
+    assert result["sources"] == {variable: name for name, variable in SPEC_VARIABLES.items()}
+    assert sorted(set(SPEC_VARIABLES.values()) - set(TYPES)) == []
+
+
+def test_no_variable_has_two_types_in_two_roles():
+    seen = {}
+    for path in glob.glob(os.path.join(COLLECTION_ROOT, "roles", "*", "meta", "argument_specs.yml")):
+        with open(path, encoding="utf-8") as handle:
+            options = yaml.safe_load(handle)["argument_specs"]["main"].get("options") or {}
+        for name, option in options.items():
+            seen.setdefault(name, set()).add(option.get("type", "str"))
+    assert {name: kinds for name, kinds in seen.items() if len(kinds) > 1} == {}
+
+
+def test_a_cdk_env_file_gives_booleans_numbers_and_text():
+    environ = {
+        "CDK_ENVIRONMENT": "qa", "CDK_DATABASE_READ_REPLICA": "true", "CDK_DATABASE_MIN_CAPACITY": "0.5",
+        "CDK_DATABASE_MAX_CAPACITY": "2", "CDK_TASK_MEMORY_MB": "1024", "CDK_SERVICE_DESIRED_COUNT": "0",
+        "CDK_SCHEDULE_TASK_CLEANUP_CRON": "0 2 * * *", "CDK_ACCOUNT": "123456789012", "PATH": "/usr/bin",
+    }
+    result = cdk_variables(environ, TYPES)
+    assert result["vars"] == {
+        "environment_name": "qa", "database_read_replica": True, "database_min_capacity": 0.5,
+        "database_max_capacity": 2.0, "task_memory_mb": 1024, "service_desired_count": 0,
+        "schedule_task_cleanup_cron": "0 2 * * *", "aws_account_id": "123456789012",
+    }
+    assert type(result["vars"]["task_memory_mb"]) is int
+    assert type(result["vars"]["database_max_capacity"]) is float
+    assert result["problems"] == [] and result["unknown"] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("true", True), ("True", True), ("yes", True), ("1", True), ("false", False), ("FALSE", False), ("no", False), ("0", False),
+])
+def test_booleans_are_read_as_the_cdk_app_and_yaml_write_them(text, expected):
+    assert cdk_variables({"CDK_DATABASE_READ_REPLICA": text}, TYPES)["vars"] == {"database_read_replica": expected}
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("CDK_DATABASE_READ_REPLICA", "maybe", "CDK_DATABASE_READ_REPLICA 'maybe' (it sets database_read_replica) is not a boolean"),
+    ("CDK_TASK_MEMORY_MB", "1GB", "CDK_TASK_MEMORY_MB '1GB' (it sets task_memory_mb) is not a whole number"),
+    ("CDK_APP_PORT", "3000.5", "CDK_APP_PORT '3000.5' (it sets app_port) is not a whole number"),
+    ("CDK_DATABASE_MAX_CAPACITY", "lots", "CDK_DATABASE_MAX_CAPACITY 'lots' (it sets database_max_capacity) is not a number"),
+    ("CDK_DATABASE_MIN_CAPACITY", "nan", "is not a number"),
+])
+def test_a_value_that_does_not_fit_its_type_is_a_problem_naming_both_names(name, value, message):
+    result = cdk_variables({name: value}, TYPES)
+    assert result["vars"] == {}
+    (problem,) = result["problems"]
+    assert message in problem
+
+
+def test_an_empty_value_clears_text_and_leaves_numbers_and_booleans_unset():
+    result = cdk_variables({"CDK_SCHEDULE_TASK_CLEANUP_CRON": "", "CDK_TASK_MEMORY_MB": "", "CDK_DATABASE_READ_REPLICA": " "}, TYPES)
+    assert result["vars"] == {"schedule_task_cleanup_cron": ""}
+    assert result["problems"] == []
+
+
+def test_unknown_names_are_reported_and_the_cdk_cli_own_variables_are_not():
+    result = cdk_variables({"CDK_DATABSE_MAX_CAPACITY": "2", "CDK_DEFAULT_ACCOUNT": "1", "CDK_DEFAULT_REGION": "eu-west-1",
+                            "CDK_OUTDIR": "cdk.out", "CDK_TAG_OU": "platform"}, TYPES)
+    assert result["unknown"] == ["CDK_DATABSE_MAX_CAPACITY"]
+    assert result["vars"] == {"tag_ou": "platform"}
+
+
+def test_any_documented_role_input_can_come_from_the_environment():
+    result = cdk_variables({"CDK_VPC_ID": "vpc-0123456789abcdef0", "CDK_SERVICE_WAIT": "true"}, TYPES)
+    assert result["vars"] == {"vpc_id": "vpc-0123456789abcdef0", "service_wait": True}
