@@ -147,7 +147,7 @@ def ensure_pip_bootstrap(cache=CACHE):
 def ansible_test_command(command, extra):
     python = "%d.%d" % sys.version_info[:2]
     cmd = [os.path.join(BIN, "ansible-test"), command, "--venv", "--python", python, "--color", "no"]
-    if not any(not arg.startswith("-") for arg in extra):  # no targets given: the defaults
+    if not any(os.path.exists(os.path.join(ROOT, arg)) for arg in extra if not arg.startswith("-")):  # no targets: the defaults
         extra = list(extra) + (SANITY_TARGETS if command == "sanity" else UNIT_TARGETS if command == "units" else [])
     return cmd + list(extra)
 
