@@ -190,7 +190,7 @@ def test_every_module_renders_with_ansible_doc_from_the_installed_collection(doc
     doc = json.loads(docs["modules_json"].stdout)[fqcn]["doc"]
     assert doc["short_description"] and doc["options"]
     assert doc["filename"].startswith(str(fresh["collections"]))
-    assert f"> MODULE {fqcn}" in docs["modules_text"].stdout
+    assert f"> MODULE {fqcn} ({fresh['collections']}" in docs["modules_text"].stdout
     assert f"{fqcn} " in docs["list"].stdout
 
 
@@ -200,7 +200,7 @@ def test_every_role_renders_with_ansible_doc_from_the_installed_collection(docs,
     entry = json.loads(docs["roles_json"].stdout)[fqcn]
     assert entry["path"].startswith(str(fresh["collections"]))
     assert entry["entry_points"]["main"]["short_description"]
-    assert f"> ROLE: *{fqcn}*" in docs["roles_text"].stdout or f"> ROLE {fqcn}" in docs["roles_text"].stdout
+    assert f"> ROLE: *{fqcn}* ({fresh['collections']}" in docs["roles_text"].stdout
 
 
 def test_ansible_doc_lists_exactly_the_collections_modules(docs):
