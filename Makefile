@@ -15,11 +15,11 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo down test lint unit integration
+.PHONY: help setup demo down test lint unit integration sanity units
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
-	@echo "make test   lint, unit tests, integration tests and molecule scenarios (what CI runs)"
+	@echo "make test   lint, ansible-test sanity and units, unit, integration and molecule tests (what CI runs)"
 	@echo "make down   stop the local AWS endpoint that make demo left running"
 
 setup: $(VENV)/.installed
@@ -52,10 +52,21 @@ lint: setup
 unit: setup
 	pytest tests/unit
 
+# Ansible's own gates, run by ansible-test on a copy of the checkout laid out as
+# ansible_collections/nestjs_playground/infra, each in a virtual environment that ansible-test makes
+# from PyPI (no container engine): scripts/run_ansible_test.py says how and why.
+sanity: setup
+	$(PY) scripts/run_ansible_test.py sanity
+
+units: setup
+	$(PY) scripts/run_ansible_test.py units
+
 integration: setup
 	pytest -n $(PYTEST_WORKERS) tests/integration
 
 test: setup
 	yamllint --strict .
 	ansible-lint
+	$(PY) scripts/run_ansible_test.py sanity
+	$(PY) scripts/run_ansible_test.py units
 	pytest -n $(PYTEST_WORKERS) tests

@@ -24,7 +24,7 @@ description:
   - Supports check mode and diff mode; check mode makes no mutating call and reports the same
     C(changed) and C(diff) that the real run would.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   name:
     description:
@@ -232,7 +232,7 @@ HEALTH_CHECK = {
     "unhealthy_threshold_count": ("unhealthy_threshold_count", "UnhealthyThresholdCount"),
     "matcher": ("matcher", "Matcher"),
 }
-HEALTH_FIELDS = tuple(field for field, _ in HEALTH_CHECK.values())
+HEALTH_FIELDS = tuple(field for field, _key in HEALTH_CHECK.values())
 DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
 # The fields this module owns, as compared and shown in the diff (tags apart).
 OWNED = IMMUTABLE + HEALTH_FIELDS + ("deregistration_delay",)
@@ -242,7 +242,7 @@ def desired_state(params):
     """The owned fields as asked; None means 'leave alone'."""
     desired = {field: params.get(field) for field in IMMUTABLE}
     health = params.get("health_check") or {}
-    for option, (field, _) in HEALTH_CHECK.items():
+    for option, (field, _key) in HEALTH_CHECK.items():
         desired[field] = health.get(option)
     if desired["matcher"] is not None:
         desired["matcher"] = {"http_code": desired["matcher"]}
@@ -326,7 +326,7 @@ def replacement_message(name, fields, before, desired):
 
 def health_check_request(after, fields):
     """``modify_target_group`` / ``create_target_group`` arguments for the health-check ``fields``."""
-    keys = {field: key for field, key in HEALTH_CHECK.values()}
+    keys = dict(HEALTH_CHECK.values())
     request = {}
     for field in fields:
         value = after[field]

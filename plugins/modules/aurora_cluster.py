@@ -28,7 +28,7 @@ description:
   - Supports check mode and diff mode; waits (optionally, with a timeout) until the cluster is
     C(available) again; retries throttling with jittered backoff.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   db_cluster_identifier:
     description: The cluster identifier.

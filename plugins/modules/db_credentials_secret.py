@@ -23,7 +23,7 @@ description:
     a generated password across runs would mean reading it into Ansible and writing it back.
   - Supports check mode and diff mode.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   name:
     description: The name of the secret.
@@ -180,7 +180,7 @@ def generate_password(length, exclude):
         raise ValueError("password_length must be at least 8 and exclude_characters must leave characters to use")
     kinds = [kind for kind in (str.islower, str.isupper, str.isdigit) if any(kind(c) for c in alphabet)]
     while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        candidate = "".join(secrets.choice(alphabet) for _position in range(length))
         if all(any(kind(c) for c in candidate) for kind in kinds):
             return candidate
 

@@ -23,7 +23,7 @@ description:
   - A tier whose main resource does not exist (the cluster, the repository, the ECS service) reads as V(null);
     the scheduler reads as not enabled.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   vpc_id:
     description: The VPC the security groups are looked up in.

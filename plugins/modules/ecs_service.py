@@ -44,7 +44,7 @@ description:
     check mode a task definition that does not exist yet (registered by a task that check mode skipped)
     is compared as given, with a warning.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   cluster:
     description:

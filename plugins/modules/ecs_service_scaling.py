@@ -30,7 +30,7 @@ description:
     deregister) and reports the same C(changed) and C(diff) that the real run would. It only reads
     Application Auto Scaling, so it works before the service exists.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   cluster:
     description:

@@ -23,7 +23,7 @@ description:
   - Supports check mode and diff mode; check mode makes no mutating call and reports the same
     C(changed) and C(diff) that the real run would.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   family:
     description:
@@ -415,7 +415,7 @@ def plan(spec, current, current_tags, desired_tags, purge_tags):
 
 def family_of(arn):
     """``arn:...:task-definition/web:3`` -> ``("web", 3)``."""
-    family, _, revision = arn.rpartition("/")[2].rpartition(":")
+    family, _colon, revision = arn.rpartition("/")[2].rpartition(":")
     return family, int(revision)
 
 
@@ -514,7 +514,7 @@ def ensure_absent(module, defs, family, current, current_tags):
 
 def next_revision_arn(arn):
     """The ARN the next revision of the family of ``arn`` will most likely have (check mode only)."""
-    base, _, revision = arn.rpartition(":")
+    base, _colon, revision = arn.rpartition(":")
     return f"{base}:{int(revision) + 1}" if revision.isdigit() else arn
 
 

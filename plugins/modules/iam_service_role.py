@@ -35,7 +35,7 @@ description:
     (C(sts:AssumeRole) versus C([sts:AssumeRole])), C(Statement) as an object versus a list of one, and
     numbers versus strings are not differences. An equivalent document is not a change and is not rewritten."
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   name:
     description:

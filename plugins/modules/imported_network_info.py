@@ -22,7 +22,7 @@ description:
   - One module instead of six C(*_info) tasks and their assertions - the checks are Python, unit-tested,
     and the import costs one task.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   vpc_id:
     description:
@@ -235,7 +235,7 @@ def name_covers(pattern, fqdn):
     pattern = pattern.lower().rstrip(".")
     fqdn = fqdn.lower().rstrip(".")
     if pattern.startswith("*."):
-        head, _, rest = fqdn.partition(".")
+        head, _dot, rest = fqdn.partition(".")
         return bool(head) and rest == pattern[2:]
     return pattern == fqdn
 

@@ -8,6 +8,7 @@ module's tests on one worker, so that converge happens once).
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -159,6 +160,17 @@ def vpc_with_subnets(ec2, octet, zones="ab"):
         for i, zone in enumerate(zones, start=1)
     ]
     return vpc, subnets
+
+
+def requirement_pins(path=os.path.join(ROOT, "requirements.txt")):
+    """``{name: version}`` of every ``name==version`` line of a pip requirements file (extras dropped)."""
+    pins = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            match = re.match(r"\s*([A-Za-z0-9_.-]+)(\[[^]]*\])?==([^\s#;]+)", line)
+            if match:
+                pins[match.group(1).lower()] = match.group(3)
+    return pins
 
 
 def write_inventory(directory, host_vars=None, host=DEV_HOST, hosts=None):
