@@ -49,7 +49,7 @@ options:
       cluster: {description: The ECS cluster., type: str, required: true}
       service: {description: The application's ECS service., type: str, required: true}
       load_balancer_name: {description: The application load balancer., type: str, required: true}
-      app_url: {description: The application's URL, returned as it is., type: str, required: true}
+      app_url: {description: "The application's URL, returned as it is.", type: str, required: true}
   scheduler:
     description: The scheduler tier's names; omit to not read it.
     type: dict
@@ -93,7 +93,7 @@ database:
     username: {description: The master user name., type: str}
     secret_arn: {description: The credentials secret's ARN., type: str}
     read_replica: {description: Whether the reader-endpoint secret exists (the reader is on)., type: bool}
-    read_replica_secret_arn: {description: Its ARN, or null., type: str}
+    read_replica_secret_arn: {description: "Its ARN, or null.", type: str}
     security_group_id: {description: The database's security group., type: str}
 ecr:
   description: The repository (name, uri, arn); null when it does not exist.
