@@ -39,8 +39,11 @@ def files_containing(top, needles):
             path = os.path.join(directory, name)
             if path in NOT_SEARCHED_FILES or not os.path.isfile(path):
                 continue
-            with open(path, "rb") as handle:
-                content = handle.read()
+            try:
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            except FileNotFoundError:
+                continue   # removed meanwhile by a test running in parallel
             for needle in needles:
                 if needle.encode() in content:
                     found[needle].append(os.path.relpath(path, top))
