@@ -11,8 +11,8 @@ version_added: 0.1.0
 short_description: Ensure one Application Load Balancer listener with a forward or redirect default action
 description:
   - Creates, updates or deletes one listener of an Application Load Balancer, identified by
-    O(load_balancer_arn) and O(port), with its protocol, certificates, TLS policy, default action
-    and tags.
+    O(load_balancer_arn) (or O(load_balancer_name)) and O(port), with its protocol, certificates, TLS
+    policy, default action and tags.
   - Replaces the C(listeners) option of C(amazon.aws.elb_application_lb) (which is used with
     C(purge_listeners=false) and no listeners). That module compares a redirect default action as an
     exact dict, while AWS stores the defaults C(Host=#{host}), C(Path=/#{path}), C(Query=#{query})
@@ -32,11 +32,18 @@ options:
   load_balancer_arn:
     description:
       - The ARN of the load balancer the listener belongs to.
-    required: true
+      - One of O(load_balancer_arn) and O(load_balancer_name) is required.
+    type: str
+  load_balancer_name:
+    description:
+      - The name of the load balancer the listener belongs to, instead of its ARN (which AWS makes up
+        at creation) - for example to delete the listeners of a load balancer known by name only.
+      - A load balancer of that name that does not exist is treated as a missing ARN is - no listener
+        to delete with O(state=absent).
     type: str
   port:
     description:
-      - The port the listener listens on; with O(load_balancer_arn) it identifies the listener.
+      - The port the listener listens on; with the load balancer it identifies the listener.
     required: true
     type: int
   state:
@@ -152,6 +159,12 @@ EXAMPLES = r"""
   nestjs_playground.infra.alb_listener:
     load_balancer_arn: "{{ alb.load_balancer_arn }}"
     port: 80
+    state: absent
+
+- name: Remove the HTTPS listener of a load balancer known by its name (nothing to do when it is gone)
+  nestjs_playground.infra.alb_listener:
+    load_balancer_name: nestjs-playground-dev-alb
+    port: 443
     state: absent
 """
 
@@ -453,6 +466,16 @@ class Listeners:
         self.module = module
         self.client = elbv2_client(module)
 
+    def load_balancer_arn(self, name):
+        """The ARN of the load balancer called ``name``; MISSING when there is none."""
+        try:
+            balancers = self.client.describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"]
+        except is_boto3_error_code("LoadBalancerNotFound"):
+            return MISSING
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to describe load balancer {name}")
+        return balancers[0]["LoadBalancerArn"] if balancers else MISSING
+
     def describe(self, load_balancer_arn, port):
         """The listener on ``port`` as ``current_state``; None when absent; MISSING when the load balancer is."""
         try:
@@ -564,7 +587,8 @@ def ensure_present(module, listeners, current):
 
 def main():
     argument_spec = dict(
-        load_balancer_arn=dict(type="str", required=True),
+        load_balancer_arn=dict(type="str"),
+        load_balancer_name=dict(type="str"),
         port=dict(type="int", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         protocol=dict(type="str", choices=["HTTP", "HTTPS"]),
@@ -593,6 +617,8 @@ def main():
             ["state", "present", ["protocol", "default_action"]],
             ["protocol", "HTTPS", ["certificates"]],
         ],
+        required_one_of=[["load_balancer_arn", "load_balancer_name"]],
+        mutually_exclusive=[["load_balancer_arn", "load_balancer_name"]],
     )
     params = module.params
     if params["state"] == "present":
@@ -605,7 +631,11 @@ def main():
             module.fail_json(msg="; ".join(problems))
 
     listeners = Listeners(module)
-    current = listeners.describe(params["load_balancer_arn"], params["port"])
+    balancer = params["load_balancer_arn"]
+    if params["load_balancer_name"]:
+        balancer = listeners.load_balancer_arn(params["load_balancer_name"])
+        params["load_balancer_arn"] = params["load_balancer_name"] if balancer is MISSING else balancer
+    current = MISSING if balancer is MISSING else listeners.describe(params["load_balancer_arn"], params["port"])
     if current is MISSING:
         if params["state"] == "absent":
             module.exit_json(changed=False, listener={}, diff=make_diff({}, {}))

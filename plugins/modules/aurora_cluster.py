@@ -25,6 +25,9 @@ description:
     storage encryption, KMS key) are set at creation; a different value later fails with a message
     that names the field instead of being silently ignored.
   - An engine version older than the cluster's (AWS applied a minor upgrade) is not a change.
+  - With O(state=absent), a cluster with deletion protection is only deleted when
+    O(deletion_protection=false) is given (it is turned off first); otherwise the module fails before
+    any change, in check mode too. A final snapshot is taken unless O(skip_final_snapshot=true).
   - Supports check mode and diff mode; waits (optionally, with a timeout) until the cluster is
     C(available) again; retries throttling with jittered backoff.
 author:
@@ -88,7 +91,9 @@ options:
     description: The daily backup window, C(hh24:mi-hh24:mi) in UTC.
     type: str
   deletion_protection:
-    description: Whether the cluster can be deleted.
+    description:
+      - Whether the cluster can be deleted.
+      - With O(state=absent), V(false) turns protection off before the deletion.
     type: bool
   copy_tags_to_snapshot:
     description: Copy the cluster's tags to its snapshots.
@@ -127,8 +132,20 @@ options:
     type: bool
     default: false
   final_snapshot_identifier:
-    description: With O(state=absent) and O(skip_final_snapshot=false), the final snapshot's identifier.
+    description:
+      - With O(state=absent) and O(skip_final_snapshot=false), the final snapshot's identifier;
+        C(<db_cluster_identifier>-final-<UTC time>) when not given.
     type: str
+  instances_deleted_first:
+    description:
+      - With O(state=absent), the identifiers of the cluster's instances that earlier tasks of the same
+        run delete.
+      - Check mode deletes nothing, so those instances are still members when this task predicts the
+        deletion of the cluster; they are not counted then, and any other member still makes check mode
+        fail as the real run would. The real run counts every member.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -154,6 +171,14 @@ EXAMPLES = r"""
     seconds_until_auto_pause: 300
     tags:
       App: nestjs-playground
+
+- name: Delete a protected cluster after its instances, keeping a final snapshot
+  nestjs_playground.infra.aurora_cluster:
+    db_cluster_identifier: nestjs-playground-prd
+    state: absent
+    deletion_protection: false
+    final_snapshot_identifier: nestjs-playground-prd-final-20261201
+    instances_deleted_first: [nestjs-playground-prd-writer]
 """
 
 RETURN = r"""
@@ -190,10 +215,17 @@ cluster:
     tags:
       description: The cluster's tags.
       type: dict
+final_snapshot_identifier:
+  description: With O(state=absent), the final snapshot taken (in check mode, that would be taken).
+  returned: when O(state=absent) deletes the cluster and O(skip_final_snapshot=false)
+  type: str
+  sample: nestjs-playground-prd-final-20261201
 """
 
 import json
 import time
+from datetime import datetime
+from datetime import timezone
 
 try:
     import botocore
@@ -331,6 +363,35 @@ def modify_arguments(fields, desired, params):
     return kwargs
 
 
+def deletion_plan(cluster, deletion_protection, instances_deleted_first, check_mode):
+    """For ``state=absent``: (ModifyDBCluster arguments to send before deleting, or an error message). Pure.
+
+    Protection on is turned off only when ``deletion_protection`` is explicitly False. Members block the
+    deletion, except, in check mode, those an earlier task of the same run deletes.
+    """
+    identifier = cluster["DBClusterIdentifier"]
+    members = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])]
+    if check_mode:
+        members = [m for m in members if m not in set(instances_deleted_first or [])]
+    if members:
+        return None, f"Cluster {identifier} still has instances ({', '.join(members)}); delete them first"
+    if not cluster.get("DeletionProtection"):
+        return {}, None
+    if deletion_protection is False:
+        return {"DeletionProtection": False}, None
+    return None, (
+        f"Cluster {identifier} has deletion protection on; turn it off first (deletion_protection: false, "
+        "also accepted with state: absent) to delete it"
+    )
+
+
+def final_snapshot_name(params, identifier, now):
+    """The final snapshot's identifier, or None when it is skipped. Pure (``now`` is a datetime)."""
+    if params.get("skip_final_snapshot"):
+        return None
+    return params.get("final_snapshot_identifier") or f"{identifier}-final-{now.strftime('%Y%m%d%H%M%S')}"
+
+
 def snake_view(owned):
     """Owned fields for diffs and results, scaling in snake_case."""
     view = {key: value for key, value in owned.items() if value is not MISSING and value is not None}
@@ -422,10 +483,10 @@ class Clusters:
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, "tag")
 
-    def delete(self, identifier, params):
-        kwargs = {"SkipFinalSnapshot": params["skip_final_snapshot"]}
-        if not params["skip_final_snapshot"]:
-            kwargs["FinalDBSnapshotIdentifier"] = params["final_snapshot_identifier"] or f"{identifier}-final-{int(time.time())}"
+    def delete(self, identifier, snapshot):
+        kwargs = {"SkipFinalSnapshot": snapshot is None}
+        if snapshot is not None:
+            kwargs["FinalDBSnapshotIdentifier"] = snapshot
         try:
             self.rds.delete_db_cluster(aws_retry=True, DBClusterIdentifier=identifier, **kwargs)
         except is_boto3_error_code("DBClusterNotFoundFault"):
@@ -465,19 +526,24 @@ def result_view(cluster, owned, tags):
 
 
 def ensure_absent(module, clusters, identifier, cluster):
+    params = module.params
     if cluster is None:
         module.exit_json(changed=False, cluster={}, diff=make_diff({}, {}))
-    if cluster.get("DeletionProtection"):
-        module.fail_json(msg=f"Cluster {identifier} has deletion protection on; turn it off first (deletion_protection: false) to delete it")
-    members = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])]
-    if members:
-        module.fail_json(msg=f"Cluster {identifier} still has instances ({', '.join(members)}); delete them first")
+    modify, problem = deletion_plan(cluster, params["deletion_protection"], params["instances_deleted_first"], module.check_mode)
+    if problem:
+        module.fail_json(msg=problem)
+    snapshot = final_snapshot_name(params, identifier, datetime.now(timezone.utc))
     before = snake_view(current_state(cluster))
     if not module.check_mode and cluster.get("Status") != "deleting":
-        clusters.delete(identifier, module.params)
-        if module.params["wait"]:
+        if modify:
+            clusters.modify(identifier, modify)
+            if params["wait"]:
+                clusters.wait(identifier)   # AWS refuses to delete a cluster that is still modifying
+        clusters.delete(identifier, snapshot)
+        if params["wait"]:
             clusters.wait(identifier, gone=True)
-    module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}))
+    result = {"final_snapshot_identifier": snapshot} if snapshot else {}
+    module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}), **result)
 
 
 def ensure_present(module, clusters, identifier, cluster):
@@ -548,6 +614,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
         skip_final_snapshot=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
+        instances_deleted_first=dict(type="list", elements="str", default=[]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )

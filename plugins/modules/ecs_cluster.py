@@ -35,6 +35,15 @@ options:
     choices: ["present", "absent"]
     default: present
     type: str
+  services_deleted_first:
+    description:
+      - With O(state=absent), the names of services that earlier tasks of the same run delete.
+      - Check mode deletes nothing, so those services still read as active when this task predicts
+        the deletion of the cluster; they are not counted then, and any other active service still
+        makes check mode fail as the real run would. The real run counts every service.
+    type: list
+    elements: str
+    default: []
   container_insights:
     description:
       - The C(containerInsights) cluster setting. V(enhanced) is Container Insights with enhanced
@@ -100,6 +109,12 @@ EXAMPLES = r"""
   nestjs_playground.infra.ecs_cluster:
     name: nestjs-playground-dev
     state: absent
+
+- name: Delete the cluster after a task that deletes its service (check mode predicts it too)
+  nestjs_playground.infra.ecs_cluster:
+    name: nestjs-playground-dev
+    state: absent
+    services_deleted_first: [nestjs-playground-dev]
 """
 
 RETURN = r"""
@@ -371,12 +386,23 @@ class Clusters:
             self.module.fail_json_aws(e, msg=f"Unable to delete ECS cluster {name}")
 
 
+def blocking_services(active, deleted_first, check_mode):
+    """The active services that stop the cluster's deletion. Pure.
+
+    In check mode, the services an earlier task of the same run deletes (``deleted_first``) still read as
+    active but will be gone by the time the real run reaches this task; the real run counts them all.
+    """
+    if not check_mode:
+        return list(active)
+    return [service for service in active if service not in set(deleted_first or [])]
+
+
 def ensure_absent(module, clusters, name, current):
     if current is None:
         module.exit_json(changed=False, cluster={}, diff=make_diff({}, {}))
     # Checked before deleting (and in check mode), so that check mode fails where the real run would;
     # DeleteCluster's ClusterContainsServicesException stays the backstop.
-    services = clusters.active_services(name)
+    services = blocking_services(clusters.active_services(name), module.params["services_deleted_first"], module.check_mode)
     if services:
         clusters.fail_with_services(name, services)
     before = {key: current[key] for key in OWNED if current.get(key, MISSING) is not MISSING}
@@ -422,6 +448,7 @@ def main():
                 base=dict(type="int"),
             ),
         ),
+        services_deleted_first=dict(type="list", elements="str", default=[]),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )

@@ -120,7 +120,14 @@ def steps(ansible, world):
     step("http_delete", absent80, 80)
     step("http_delete_again", absent80, 80)
     out["https_still_there"] = observe(elbv2, lb, 443)
-    step("https_delete", {"load_balancer_arn": lb, "port": 443, "state": "absent"}, 443)
+    # The HTTPS listener deleted through the load balancer's name (as destroy.yml does: ARNs are made up by AWS).
+    by_name = {"load_balancer_name": "listener-test", "port": 443, "state": "absent"}
+    step("https_delete_by_name_check", by_name, 443, check=True)
+    step("https_delete", by_name, 443)
+    step("https_delete_by_name_again", by_name, 443)
+    out["absent_by_name_on_missing_lb"] = ansible.module(MODULE, dict(by_name, load_balancer_name="not-created"))
+    out["arn_and_name"] = ansible.module(MODULE, dict(by_name, load_balancer_arn=lb))
+    out["neither_arn_nor_name"] = ansible.module(MODULE, {"port": 443, "state": "absent"})
 
     # A load balancer that does not exist (yet): a plan shows the listener, a real run fails.
     missing = dict(http, load_balancer_arn=lb.replace("listener-test", "not-created"))
@@ -271,9 +278,34 @@ def test_delete_again_changes_nothing(steps):
     assert steps["http_delete_again"][0]["changed"] is False
 
 
-def test_https_delete_removes_it(steps):
+def test_delete_by_load_balancer_name_in_check_mode_reports_a_change_and_deletes_nothing(steps):
+    result, state = steps["https_delete_by_name_check"]
+    assert result["changed"] is True
+    assert state == steps["https_modify"][1]
+    assert result["diff"]["after"] == {} and result["diff"]["before"]["protocol"] == "HTTPS"
+
+
+def test_https_delete_by_load_balancer_name_removes_it(steps):
     result, state = steps["https_delete"]
     assert result["changed"] is True and state is None
+
+
+def test_delete_by_load_balancer_name_again_changes_nothing(steps):
+    result, state = steps["https_delete_by_name_again"]
+    assert result["changed"] is False and state is None
+
+
+def test_delete_by_the_name_of_a_load_balancer_that_does_not_exist_changes_nothing(steps):
+    result = steps["absent_by_name_on_missing_lb"]
+    assert result.get("failed") is not True
+    assert result["changed"] is False
+
+
+@pytest.mark.parametrize("step, words", [("arn_and_name", "mutually exclusive"), ("neither_arn_nor_name", "one of the following")])
+def test_the_load_balancer_is_given_by_exactly_one_of_arn_and_name(steps, step, words):
+    result = steps[step]
+    assert result.get("failed") is True
+    assert words in result["msg"] and "load_balancer_arn" in result["msg"] and "load_balancer_name" in result["msg"]
 
 
 # A load balancer that does not exist -----------------------------------------------------------

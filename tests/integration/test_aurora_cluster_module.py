@@ -1,7 +1,8 @@
 """nestjs_playground.infra.aurora_cluster against the local AWS endpoint, in the amazon.aws pattern:
 create / modify / delete, each in check mode, for real and again; scale to zero, security groups as a
-set, a creation-only field, an older engine version, deletion protection and a cluster with instances;
-the real state is read with boto3 after each step."""
+set, a creation-only field, an older engine version, deletion protection and a cluster with instances
+(also as destroy.yml deletes one: instances deleted by earlier tasks, protection turned off, a final
+snapshot); the real state is read with boto3 after each step."""
 
 import json
 
@@ -17,6 +18,7 @@ INSTANCE = "aurora-module-test-1"
 SUBNET_GROUP = "aurora-module-test-db"
 PASSWORD = "Aurora-Module-Test_Passw0rd.9z"
 TAGS = {"App": "a", "Env": "dev"}
+SNAPSHOT = "aurora-module-test-final"
 
 
 def observe(rds):
@@ -71,6 +73,10 @@ def steps(ansible, world):
     reorder_groups = dict(to_zero, vpc_security_group_ids=[sg2, sg1])
     protect = dict(add_group, backup_retention_period=7, deletion_protection=True)
     delete = {"db_cluster_identifier": NAME, "state": "absent", "skip_final_snapshot": True}
+    # As destroy.yml deletes a protected cluster: protection off, a final snapshot.
+    delete_protected = {"db_cluster_identifier": NAME, "state": "absent", "deletion_protection": False,
+                        "final_snapshot_identifier": SNAPSHOT}
+    after_instance = dict(delete_protected, instances_deleted_first=[INSTANCE])
     out = {}
 
     def step(name, args, check=False):
@@ -97,11 +103,22 @@ def steps(ansible, world):
     rds.create_db_instance(DBInstanceIdentifier=INSTANCE, DBClusterIdentifier=NAME, Engine="aurora-postgresql",
                            DBInstanceClass="db.serverless")
     step("delete_with_instance", delete)
+    step("protect_again", protect)
+    step("delete_after_instance_check", after_instance, check=True)
+    step("delete_after_instance_still_there", after_instance)
     rds.delete_db_instance(DBInstanceIdentifier=INSTANCE, SkipFinalSnapshot=True)
-    step("delete_check", delete, check=True)
-    step("delete", delete)
-    step("delete_again", delete)
+    step("delete_check", delete_protected, check=True)
+    out["snapshots_after_check"] = snapshots(rds)
+    step("delete", delete_protected)
+    out["snapshots_after_delete"] = snapshots(rds)
+    step("delete_again", delete_protected)
     return out
+
+
+def snapshots(rds):
+    """The manual snapshots of the cluster (the emulator also keeps an automated one, docs/emulator-gaps.md)."""
+    return sorted(s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier=NAME)
+                  ["DBClusterSnapshots"] if s["SnapshotType"] == "manual")
 
 
 def test_a_missing_cluster_asked_without_what_creation_needs_fails_naming_it_and_creates_nothing(steps):
@@ -252,19 +269,43 @@ def test_delete_of_a_cluster_with_instances_fails_naming_them_and_keeps_the_clus
     assert state is not None and state["members"] == [INSTANCE]
 
 
-def test_delete_in_check_mode_reports_a_change_and_deletes_nothing(steps):
+def test_check_mode_does_not_count_instances_an_earlier_task_deletes_and_deletes_nothing(steps):
+    result, state = steps["delete_after_instance_check"]
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert state == steps["protect_again"][1]
+    assert state["members"] == [INSTANCE] and state["deletion_protection"] is True
+
+
+def test_the_real_run_counts_every_instance_even_one_said_to_be_deleted_first(steps):
+    result, state = steps["delete_after_instance_still_there"]
+    assert result.get("failed") is True
+    assert "still has instances" in result["msg"] and INSTANCE in result["msg"]
+    assert state == steps["protect_again"][1]
+
+
+def test_delete_in_check_mode_reports_a_change_and_the_snapshot_and_deletes_nothing(steps):
     result, state = steps["delete_check"]
     assert result["changed"] is True
-    assert state == steps["unprotect"][1]
+    assert state == dict(steps["protect_again"][1], members=[])
+    assert state["deletion_protection"] is True
+    assert result["final_snapshot_identifier"] == SNAPSHOT
+    assert steps["snapshots_after_check"] == []
     assert result["diff"]["after"] == {}
+    assert result["diff"]["before"]["deletion_protection"] is True
     assert result["diff"]["before"]["serverless_v2_scaling_configuration"]["max_capacity"] == 2.0
 
 
-def test_delete_removes_the_cluster(steps):
+def test_delete_with_deletion_protection_false_turns_it_off_and_removes_the_cluster(steps):
     result, state = steps["delete"]
     assert result["changed"] is True
     assert state is None
     assert result["cluster"] == {}
+
+
+def test_delete_takes_the_final_snapshot(steps):
+    assert steps["delete"][0]["final_snapshot_identifier"] == SNAPSHOT
+    assert steps["snapshots_after_delete"] == [SNAPSHOT]
 
 
 def test_delete_again_changes_nothing(steps):

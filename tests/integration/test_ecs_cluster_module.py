@@ -1,8 +1,8 @@
 """nestjs_playground.infra.ecs_cluster against the local AWS endpoint, in the amazon.aws pattern:
 create / modify / delete, each in check mode, for real, and again; the real state read after each.
 Plus the cases the collection module gets wrong or that need care: the rerun of a cluster created
-without capacity providers, a delete refused while the cluster has services, and a deleted (INACTIVE)
-cluster created again."""
+without capacity providers, a delete refused while the cluster has services (check mode told which
+services an earlier task deletes), and a deleted (INACTIVE) cluster created again."""
 
 import pytest
 
@@ -74,6 +74,9 @@ def steps(ansible):
     add_service(ecs)
     step("delete_with_service", DELETE)
     step("delete_with_service_check", DELETE, check=True)
+    step("delete_with_service_deleted_first_check", dict(DELETE, services_deleted_first=["svc"]), check=True)
+    step("delete_with_service_other_deleted_first_check", dict(DELETE, services_deleted_first=["other"]), check=True)
+    step("delete_with_service_deleted_first", dict(DELETE, services_deleted_first=["svc"]))
     ecs.delete_service(cluster=NAME, service="svc", force=True)  # the emulator keeps listing it, INACTIVE
     step("delete_check", DELETE, check=True)
     step("delete", DELETE)
@@ -162,6 +165,26 @@ def test_delete_of_a_cluster_with_a_service_fails_naming_the_cluster_and_the_cou
 def test_delete_in_check_mode_of_a_cluster_with_a_service_fails_as_the_real_run_would(steps):
     result, state = steps["delete_with_service_check"]
     assert result.get("failed") is True and "1 active service(s)" in result["msg"]
+    assert state == MODIFIED
+
+
+def test_check_mode_does_not_count_a_service_an_earlier_task_deletes_and_deletes_nothing(steps):
+    result, state = steps["delete_with_service_deleted_first_check"]
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert result["diff"]["after"] == {}
+    assert state == MODIFIED
+
+
+def test_check_mode_still_fails_on_a_service_no_earlier_task_deletes(steps):
+    result, state = steps["delete_with_service_other_deleted_first_check"]
+    assert result.get("failed") is True and "1 active service(s) (svc)" in result["msg"]
+    assert state == MODIFIED
+
+
+def test_the_real_run_counts_every_service_even_one_said_to_be_deleted_first(steps):
+    result, state = steps["delete_with_service_deleted_first"]
+    assert result.get("failed") is True and "1 active service(s) (svc)" in result["msg"]
     assert state == MODIFIED
 
 

@@ -1,4 +1,6 @@
 import copy
+from datetime import datetime
+from datetime import timezone
 
 import pytest
 
@@ -7,8 +9,10 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster 
     MODIFIABLE,
     create_only_conflicts,
     current_state,
+    deletion_plan,
     desired_scaling,
     desired_state,
+    final_snapshot_name,
     modify_arguments,
     plan_update,
     scaling_differs,
@@ -495,3 +499,78 @@ def test_snake_view_does_not_change_its_input():
     before = copy.deepcopy(owned)
     snake_view(owned)
     assert owned == before and "scaling" in owned
+
+
+# deletion_plan (state=absent) -------------------------------------------------------------------
+
+WRITER = f"{CLUSTER_ID}-writer"
+READER = f"{CLUSTER_ID}-reader"
+
+
+def with_members(*names, **overrides):
+    return described(DBClusterMembers=[{"DBInstanceIdentifier": n, "IsClusterWriter": n == WRITER} for n in names], **overrides)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("asked", [None, False, True])
+def test_deletion_plan_deletes_an_unprotected_cluster_without_members_as_it_is(asked, check_mode):
+    assert deletion_plan(described(), asked, [], check_mode) == ({}, None)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_deletion_plan_turns_protection_off_first_when_deletion_protection_false_is_given(check_mode):
+    assert deletion_plan(described(DeletionProtection=True), False, [], check_mode) == ({"DeletionProtection": False}, None)
+
+
+@pytest.mark.parametrize("asked", [None, True])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_deletion_plan_refuses_a_protected_cluster_unless_deletion_protection_false_is_given(asked, check_mode):
+    modify, problem = deletion_plan(described(DeletionProtection=True), asked, [], check_mode)
+    assert modify is None
+    assert CLUSTER_ID in problem and "deletion protection" in problem and "deletion_protection: false" in problem
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_deletion_plan_refuses_a_cluster_with_members_naming_them(check_mode):
+    modify, problem = deletion_plan(with_members(WRITER, READER), False, [], check_mode)
+    assert modify is None
+    assert "still has instances" in problem and WRITER in problem and READER in problem
+
+
+def test_deletion_plan_in_check_mode_does_not_count_members_an_earlier_task_deletes():
+    cluster = with_members(WRITER, READER, DeletionProtection=True)
+    assert deletion_plan(cluster, False, [READER, WRITER], True) == ({"DeletionProtection": False}, None)
+
+
+def test_deletion_plan_in_check_mode_still_counts_members_no_earlier_task_deletes():
+    modify, problem = deletion_plan(with_members(WRITER, "someone-elses"), None, [WRITER], True)
+    assert modify is None
+    assert "someone-elses" in problem and WRITER not in problem
+
+
+def test_deletion_plan_in_a_real_run_counts_every_member_even_those_said_to_be_deleted_first():
+    modify, problem = deletion_plan(with_members(WRITER), False, [WRITER], False)
+    assert modify is None and WRITER in problem
+
+
+def test_deletion_plan_names_members_before_protection():
+    modify, problem = deletion_plan(with_members(WRITER, DeletionProtection=True), None, [], False)
+    assert modify is None and "still has instances" in problem
+
+
+# final_snapshot_name ------------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def test_final_snapshot_name_is_none_when_the_snapshot_is_skipped():
+    assert final_snapshot_name({"skip_final_snapshot": True, "final_snapshot_identifier": "x"}, CLUSTER_ID, NOW) is None
+
+
+def test_final_snapshot_name_is_the_one_given():
+    assert final_snapshot_name({"skip_final_snapshot": False, "final_snapshot_identifier": "x"}, CLUSTER_ID, NOW) == "x"
+
+
+def test_final_snapshot_name_defaults_to_the_cluster_and_the_utc_time():
+    params = {"skip_final_snapshot": False, "final_snapshot_identifier": None}
+    assert final_snapshot_name(params, CLUSTER_ID, NOW) == f"{CLUSTER_ID}-final-20261201030405"

@@ -1,6 +1,7 @@
 import pytest
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_cluster import blocking_services
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_cluster import current_state
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_cluster import desired_state
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_cluster import normalise_strategy
@@ -233,3 +234,23 @@ def test_ecs_tags_convert_both_ways_in_the_lower_case_ecs_shape():
     assert ecs_tag_list({"App": "a"}) == [{"key": "App", "value": "a"}]
     assert ecs_tags_to_dict([{"key": "App", "value": "a"}]) == {"App": "a"}
     assert ecs_tags_to_dict(None) == {} and ecs_tag_list(None) == []
+
+
+# blocking_services (state=absent) ------------------------------------------------------------------
+
+def test_blocking_services_in_a_real_run_are_every_active_service_even_those_said_to_be_deleted_first():
+    assert blocking_services(["app", "scheduler"], ["app", "scheduler"], False) == ["app", "scheduler"]
+
+
+def test_blocking_services_in_check_mode_leave_out_those_an_earlier_task_deletes():
+    assert blocking_services(["app", "other", "scheduler"], ["scheduler", "app"], True) == ["other"]
+
+
+@pytest.mark.parametrize("deleted_first", [[], None])
+def test_blocking_services_in_check_mode_without_a_list_are_every_active_service(deleted_first):
+    assert blocking_services(["app"], deleted_first, True) == ["app"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_blocking_services_of_a_cluster_without_services_are_none(check_mode):
+    assert blocking_services([], ["app"], check_mode) == []
