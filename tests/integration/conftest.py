@@ -8,13 +8,16 @@ module's tests on one worker, so that converge happens once).
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import types
 
 import boto3
 import pytest
 import yaml
 
+from aws_proxy import AwsProxy
 from emulator import Emulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -67,15 +70,39 @@ class Run:
         return matches[-1]
 
 
-class Ansible:
-    """Runs playbooks and modules from this checkout against one emulator."""
+class Spawned:
+    """A playbook running in the background: ``kill()`` ends it and its workers, ``wait()`` gives its Run."""
 
-    def __init__(self, emulator):
+    def __init__(self, args, popen):
+        self.args = args
+        self.popen = popen
+
+    def kill(self, *_):
+        """SIGKILL to the playbook's process group: it and the module it runs stop at once, as in a crash."""
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout=600):
+        stdout, stderr = self.popen.communicate(timeout=timeout)
+        return Run(self.args, types.SimpleNamespace(returncode=self.popen.returncode, stdout=stdout, stderr=stderr))
+
+
+class Ansible:
+    """Runs playbooks and modules from this checkout against one emulator.
+
+    With ``endpoint`` (an ``AwsProxy``), playbooks and modules talk to AWS through it; ``client()``
+    always talks to the emulator directly, so what a test reads is never recorded or refused.
+    """
+
+    def __init__(self, emulator, endpoint=None):
         self.emulator = emulator
+        self.endpoint = endpoint or emulator
 
     def env(self, **extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "MOLECULE_"))}
-        env.update(self.emulator.env())
+        env.update(self.endpoint.env())
         env.update(
             PATH=BIN + os.pathsep + env.get("PATH", ""),
             ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
@@ -91,7 +118,8 @@ class Ansible:
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         return Run(args, proc)
 
-    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None):
+    @staticmethod
+    def _playbook_cmd(playbook, inventory, extra_vars, check, diff, args):
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", str(inventory)]
         for item in extra_vars:
             cmd += ["-e", item if isinstance(item, str) else json.dumps(item)]
@@ -99,7 +127,18 @@ class Ansible:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        return self._run(cmd + list(args), self.env(**(env or {})))
+        return cmd + list(args)
+
+    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None):
+        return self._run(self._playbook_cmd(playbook, inventory, extra_vars, check, diff, args), self.env(**(env or {})))
+
+    def spawn(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None):
+        """Starts ansible-playbook in its own process group and returns at once (see ``Spawned``)."""
+        cmd = self._playbook_cmd(playbook, inventory, extra_vars, check, diff, args)
+        return Spawned(cmd, subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env(**(env or {})), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+        ))
 
     def module(self, name, module_args, check=False, diff=False):
         """One module, ad hoc, on localhost; returns the module's result dict (and the Run)."""
@@ -167,3 +206,20 @@ def emulator(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ansible(emulator):
     return Ansible(emulator)
+
+
+@pytest.fixture(scope="module")
+def recorded(emulator):
+    """A recording proxy in front of this module's emulator (``scripts/aws_proxy.py``).
+
+    ``recorded.mark()`` then ``recorded.calls(mark)`` / ``recorded.mutating_calls(mark)`` give the AWS
+    calls made since; ``recorded.set_fault_rate(rate, seed)`` refuses that share of them with throttling.
+    """
+    with AwsProxy(emulator.url, region=emulator.region) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def ansible_recorded(emulator, recorded):
+    """``Ansible`` whose playbooks and modules go through ``recorded``; its ``client()`` does not."""
+    return Ansible(emulator, endpoint=recorded)
