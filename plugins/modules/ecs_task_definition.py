@@ -229,7 +229,6 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
@@ -238,6 +237,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields of the definition this module owns, as compared and shown in the diff (tags aside).
 DEFINITION_FIELDS = (
@@ -437,7 +437,7 @@ class TaskDefinitions:
 
     def __init__(self, module):
         self.module = module
-        self.retry = AWSRetry.jittered_backoff()
+        self.retry = jittered_backoff()
         self.client = module.client("ecs", retry_decorator=self.retry)
 
     def active_arns(self, family):

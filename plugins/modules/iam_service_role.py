@@ -212,7 +212,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -222,6 +221,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # The fields this module owns, as compared and shown in the diff (tags are handled by tags.py).
 OWNED = ("assume_role_policy_document", "description", "max_session_duration", "inline_policies", "managed_policy_arns")
@@ -400,7 +401,7 @@ class Roles:
 
     def __init__(self, module):
         self.module = module
-        self.retry = AWSRetry.jittered_backoff()
+        self.retry = jittered_backoff()
         self.client = module.client("iam", retry_decorator=self.retry)
 
     def _fail(self, e, msg):
@@ -470,7 +471,7 @@ class Roles:
         try:
             role = self.client.create_role(aws_retry=True, **params)["Role"]
             # IAM is eventually consistent: wait until the role can be read before writing its policies.
-            self.client.get_waiter("role_exists").wait(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+            wait_through_throttling(self.client.get_waiter("role_exists"), RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as e:
             self._fail(e, f"Unable to create IAM role {name}")
         return {"arn": role["Arn"], "role_id": role.get("RoleId")}
