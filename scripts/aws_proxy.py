@@ -300,7 +300,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             status, headers, payload = proxy.forward(self.command, self.path, self.headers, body)
         call = proxy.record(service, action, protocol, self.command, self.path, status, fault, time.monotonic() - started)
-        if not fault and proxy.run_hooks(call):
+        if not fault and proxy.run_hooks(call, body):
             self.close_connection = True   # the hook ended the caller: no answer, as after a crash
             return
         self._reply(status, headers, payload)
@@ -419,28 +419,30 @@ class AwsProxy:
             return self._fault_rate > 0 and self._fault_random.random() < self._fault_rate
 
     # hooks
-    def after_call(self, action, hook, service=None, times=1):
-        """Run ``hook(call)`` in place of answering the next ``times`` forwarded calls of ``action``.
+    def after_call(self, action, hook, service=None, times=1, answer=False):
+        """Run ``hook(call, body)`` after each of the next ``times`` forwarded calls of ``action``.
 
-        The call has reached the endpoint (its effect is there) but its caller gets no answer: the
-        connection closes. The tests pass a hook that kills the playbook, as a crash would.
+        The call has reached the endpoint (its effect is there); ``body`` is the request's body as sent.
+        Unless ``answer``, its caller then gets no answer (the connection closes): the tests pass a hook
+        that kills the playbook there, as a crash would.
         """
         with self._lock:
-            self._hooks.append({"action": action, "service": service, "hook": hook, "left": times})
+            self._hooks.append({"action": action, "service": service, "hook": hook, "left": times, "answer": answer})
 
     def clear_hooks(self):
         with self._lock:
             self._hooks = []
 
-    def run_hooks(self, call):
+    def run_hooks(self, call, body=b""):
+        """Runs the hooks due after ``call``; True when the caller must get no answer."""
         with self._lock:
             due = [h for h in self._hooks if h["left"] > 0 and h["action"] == call.action
                    and h["service"] in (None, call.service)]
             for hook in due:
                 hook["left"] -= 1
         for hook in due:
-            hook["hook"](call)
-        return bool(due)
+            hook["hook"](call, body)
+        return any(not hook["answer"] for hook in due)
 
     # forwarding
     def _connection(self):

@@ -141,14 +141,22 @@ def test_mocks_own_api_is_neither_recorded_nor_refused(proxy, emulator):
 
 def test_a_hook_runs_after_its_call_reached_the_endpoint_and_its_caller_gets_no_answer(proxy, emulator):
     seen = []
-    proxy.after_call("CreateCluster", lambda call: seen.append(
-        (call.action, len(client(emulator.url, "ecs").list_clusters()["clusterArns"]))))
+    proxy.after_call("CreateCluster", lambda call, body: seen.append(
+        (call.action, b"first" in body, len(client(emulator.url, "ecs").list_clusters()["clusterArns"]))))
     ecs = client(proxy.url, "ecs", NO_RETRY)
     with pytest.raises(botocore.exceptions.ConnectionClosedError):
         ecs.create_cluster(clusterName="first")
     ecs.create_cluster(clusterName="second")   # the hook ran once
-    assert seen == [("CreateCluster", 1)]
+    assert seen == [("CreateCluster", True, 1)]
     assert len(client(emulator.url, "ecs").list_clusters()["clusterArns"]) == 2
+
+
+def test_a_hook_may_let_its_call_be_answered(proxy):
+    seen = []
+    proxy.after_call("CreateCluster", lambda call, body: seen.append(call.status), times=2, answer=True)
+    ecs = client(proxy.url, "ecs", NO_RETRY)
+    assert [ecs.create_cluster(clusterName=name)["cluster"]["clusterName"] for name in ("a", "b", "c")] == ["a", "b", "c"]
+    assert seen == [200, 200]
 
 
 def test_concurrent_callers_are_all_answered_and_recorded(proxy):
