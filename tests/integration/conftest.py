@@ -70,19 +70,52 @@ class Run:
         return matches[-1]
 
 
+def descendants(pid):
+    """The process ids of every descendant of ``pid`` (Linux: read from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parent = int(handle.read().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Spawned:
-    """A playbook running in the background: ``kill()`` ends it and its workers, ``wait()`` gives its Run."""
+    """A playbook running in the background: ``kill()`` ends it and every process under it, ``wait()`` gives its Run."""
 
     def __init__(self, args, popen):
         self.args = args
         self.popen = popen
 
     def kill(self, *_):
-        """SIGKILL to the playbook's process group: it and the module it runs stop at once, as in a crash."""
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """SIGKILL to the playbook and every process under it, as when the machine running it dies.
+
+        ansible-core's workers each start their own session (os.setsid), so the playbook's process group
+        does not hold them nor the module they run: the whole tree is frozen first (SIGSTOP, so nothing
+        forks or sends another request meanwhile), then killed.
+        """
+        tree = [self.popen.pid]
+        for _ in range(2):   # again, for a process forked while the first pass ran
+            tree += [pid for pid in descendants(self.popen.pid) if pid not in tree]
+            for pid in tree:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def wait(self, timeout=600):
         stdout, stderr = self.popen.communicate(timeout=timeout)
@@ -223,3 +256,118 @@ def recorded(emulator):
 def ansible_recorded(emulator, recorded):
     """``Ansible`` whose playbooks and modules go through ``recorded``; its ``client()`` does not."""
     return Ansible(emulator, endpoint=recorded)
+
+
+class Edit(types.SimpleNamespace):
+    """One edit applied as a user would: ``check`` (--check --diff), the AWS writes it attempted, ``real``."""
+
+
+def check_then_apply(ansible, recorded, extra_vars, playbook="site.yml", inventory="inventories/dev", args=()):
+    """Runs ``playbook`` with ``--check --diff``, then for real, through the recording proxy ``recorded``.
+
+    ``ansible`` must talk through ``recorded`` (the ``ansible_recorded`` fixture). Returns an ``Edit``
+    with both runs and ``check_writes``, the mutating calls the check run made (there should be none).
+    """
+    mark = recorded.mark()
+    check = ansible.playbook(playbook, inventory, extra_vars, check=True, diff=True, args=args)
+    check_writes = recorded.mutating_calls(mark)
+    real = ansible.playbook(playbook, inventory, extra_vars, diff=True, args=args)
+    return Edit(check=check, check_writes=check_writes, real=real)
+
+
+PUBLISHED = {
+    "database": "Publish the database's endpoints, secrets and security group",
+    "ecr": "Publish the repository's name, URI and ARN",
+    "compute": "Publish the application tier's names and endpoints",
+    "scheduler": "Publish the scheduler's names",
+}
+
+
+def published_facts(run, *tiers):
+    """The facts ``tiers`` (network, database, ecr, compute, scheduler) published during a site.yml ``run``.
+
+    Passed as extra vars, they let a run with ``--tags`` converge one tier without running the tiers below it.
+    """
+    facts = {}
+    for tier in tiers:
+        if tier == "network":   # the module's result, registered
+            result = run.result("Import the existing VPC, hosted zone, certificate and JWT parameter")
+            facts[tier] = {key: value for key, value in result.items()
+                           if not key.startswith("_") and key not in ("changed", "failed", "invocation", "diff", "action")}
+        else:
+            facts[tier] = run.result(PUBLISHED[tier])["ansible_facts"][tier]
+    return facts
+
+
+def resource_counts(ansible, name="nestjs-playground-dev"):
+    """How many of each resource a deployment holds, as ``{kind: {resource name: count}}``.
+
+    Everything site.yml creates for ``name`` (landing zone excluded): a count above 1 is a duplicate.
+    """
+    ec2, sm, rds, elb = ansible.client("ec2"), ansible.client("secretsmanager"), ansible.client("rds"), ansible.client("elbv2")
+    ecs, iam, aas = ansible.client("ecs"), ansible.client("iam"), ansible.client("application-autoscaling")
+    logs, ecr, route53 = ansible.client("logs"), ansible.client("ecr"), ansible.client("route53")
+
+    def count(names):
+        counts = {}
+        for item in names:
+            counts[item] = counts.get(item, 0) + 1
+        return counts
+
+    load_balancers = elb.describe_load_balancers()["LoadBalancers"]
+    clusters = ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"] if ecs.list_clusters()["clusterArns"] else []
+    services = []
+    for cluster in clusters:
+        arns = ecs.list_services(cluster=cluster["clusterArn"])["serviceArns"]
+        if arns:   # moto lists deleted (INACTIVE) services too
+            services += [s["serviceName"] for s in ecs.describe_services(cluster=cluster["clusterArn"], services=arns)["services"]
+                         if s["status"] == "ACTIVE"]
+    records = []
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        records += [f"{r['Type']} {r['Name']}" for r in route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+                    if r["Type"] not in ("NS", "SOA")]
+    return {
+        "security groups": count(g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
+                                 if g["GroupName"] != "default"),
+        "secrets": count(s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]),
+        "db clusters": count(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]),
+        "db instances": count(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
+        "load balancers": count(lb["LoadBalancerName"] for lb in load_balancers),
+        "target groups": count(tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]),
+        "listeners": count(f"{lb['LoadBalancerName']}:{listener['Port']}" for lb in load_balancers
+                           for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]),
+        "ecs clusters": count(c["clusterName"] for c in clusters if c["status"] == "ACTIVE"),
+        "ecs services": count(services),
+        "active task definition revisions": count(arn.split("/")[-1].rsplit(":", 1)[0]
+                                                  for arn in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]),
+        "iam roles": count(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(name)),
+        "scalable targets": count(t["ResourceId"] for t in aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
+        "scaling policies": count(p["PolicyName"] for p in aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
+        "log groups": count(g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]),
+        "ecr repositories": count(r["repositoryName"] for r in ecr.describe_repositories()["repositories"]),
+        "dns records": count(records),
+    }
+
+
+def dev_resources(name="nestjs-playground-dev", scheduler=False):
+    """What ``resource_counts`` reads after the dev inventory converged: one of each."""
+    scheduler_name = name.replace("nestjs-playground-", "nestjs-playground-scheduler-")
+    expected = {
+        "security groups": [f"{name}-db", f"{name}-app", f"{name}-alb"] + ([scheduler_name] if scheduler else []),
+        "secrets": [f"{name}-db-credentials"],
+        "db clusters": [name],
+        "db instances": [f"{name}-writer"],
+        "load balancers": [f"{name}-alb"],
+        "target groups": [f"{name}-tg"],
+        "listeners": [f"{name}-alb:80", f"{name}-alb:443"],
+        "ecs clusters": [name],
+        "ecs services": [name] + ([scheduler_name] if scheduler else []),
+        "active task definition revisions": [name] + ([scheduler_name] if scheduler else []),
+        "iam roles": [f"{name}-execution", f"{name}-task"],
+        "scalable targets": [f"service/{name}/{name}"],
+        "scaling policies": [f"{name}-cpu"],
+        "log groups": [f"/ecs/{name}"] + ([f"/ecs/{scheduler_name}"] if scheduler else []),
+        "ecr repositories": ["nestjs-playground"],
+        "dns records": ["A nestjs-playground-api.example.com."],
+    }
+    return {kind: {item: 1 for item in items} for kind, items in expected.items()}
