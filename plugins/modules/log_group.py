@@ -18,6 +18,8 @@ description:
     not retry on throttling.
   - Supports check mode and diff mode; check mode makes no mutating call and reports the same
     C(changed) and C(diff) that the real run would.
+  - When another run creates the log group between this run's look-up and its creation (two converges
+    at once), the module converges that log group instead of failing.
 author:
   - NestJS Playground platform team
 options:
