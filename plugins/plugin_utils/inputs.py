@@ -127,6 +127,7 @@ def config_problems(v):
     account = v.get("aws_account_id")
     if _is_set(account) and not re.fullmatch(r"[0-9]{12}", str(account)):
         problems.append(f"aws_account_id '{account}' is not valid: it must be the 12 digits of an AWS account id, or empty.")
+    problems += identity_problems(v)
     parameter = v.get("jwt_secret_parameter_name")
     parameter_ok = isinstance(parameter, str) and re.fullmatch(r"/?[A-Za-z0-9_.\-/]{1,1011}", parameter) and "//" not in parameter
     if "jwt_secret_parameter_name" in v and not parameter_ok:
@@ -136,6 +137,36 @@ def config_problems(v):
     for name in ("tag_app", "tag_env", "tag_ou", "tag_owner"):
         if name in v and not TAG_VALUE.match(str(v[name])):
             problems.append(f"{name} '{v[name]}' is not valid: a tag value is up to 256 letters, digits, spaces and _ . : / = + - @.")
+    return problems
+
+
+def identity_problems(v):
+    """The AWS identity: a profile name, and the role to assume (in aws_account_id's account when both are given)."""
+    problems = []
+    profile = v.get("aws_profile")
+    if _is_set(profile) and not re.fullmatch(r"[A-Za-z0-9_.@+=,/-]{1,128}", str(profile)):
+        problems.append(f"aws_profile '{profile}' is not valid: it must be the name of a profile of the AWS configuration, or empty.")
+    role = v.get("aws_assume_role_arn")
+    if not _is_set(role):
+        return problems
+    match = re.fullmatch(r"arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role/[A-Za-z0-9_+=,.@/-]{1,512}", str(role))
+    account = v.get("aws_account_id")
+    if not match:
+        problems.append(f"aws_assume_role_arn '{role}' is not valid: it must be an IAM role ARN like "
+                        "arn:aws:iam::123456789012:role/deployer, or empty.")
+    elif _is_set(account) and match.group(1) != str(account):
+        problems.append(f"aws_assume_role_arn '{role}' is a role of account {match.group(1)}, not of aws_account_id "
+                        f"'{account}': assume a role of that account, or correct aws_account_id.")
+    session = v.get("aws_assume_role_session_name")
+    if "aws_assume_role_session_name" in v and not re.fullmatch(r"[A-Za-z0-9_+=,.@-]{2,64}", str(session)):
+        problems.append(f"aws_assume_role_session_name '{session}' is not valid: 2 to 64 letters, digits and _ + = , . @ -.")
+    external_id = v.get("aws_assume_role_external_id")
+    if _is_set(external_id) and not re.fullmatch(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", str(external_id)):
+        problems.append("aws_assume_role_external_id is not valid: 2 to 1224 letters, digits and _ + = , . @ : / -.")
+    duration = _number(v.get("aws_assume_role_duration_seconds", 3600), "int")
+    if duration is None or not 900 <= duration <= 43200:
+        problems.append(f"aws_assume_role_duration_seconds '{v.get('aws_assume_role_duration_seconds')}' is not valid: "
+                        "it must be a number of seconds from 900 to 43200.")
     return problems
 
 
