@@ -20,7 +20,8 @@ except ImportError:
     BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # filter_log_events pages read per time slice at most (each up to 10,000 events or 1 MB).
 MAX_LOG_PAGES = 20
@@ -64,7 +65,7 @@ class Reader:
 
     def client(self, service):
         if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+            self._clients[service] = self.module.client(service, retry_decorator=jittered_backoff())
         return self._clients[service]
 
     def _fail(self, error, what):
