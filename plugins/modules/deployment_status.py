@@ -22,7 +22,7 @@ description:
     instance that is not available, no writer, no reader while O(database.read_replica), a certificate that
     is not C(ISSUED) or expires within O(certificate.min_days) days. What is worth knowing but needs nobody
     (an application scaled to zero, a deployment in progress) is a note.
-  - The decisions are pure functions of what AWS returned, unit-tested without AWS; O(problems) is empty when
+  - The decisions are pure functions of what AWS returned, unit-tested without AWS; RV(problems) is empty when
     the deployment is healthy. The module never fails because of a problem (playbooks/status.yml does, after
     the report); it fails only when AWS cannot be read.
   - The calls it makes (about ten) - C(ecs:DescribeServices) (both services in one call),
@@ -126,7 +126,7 @@ problems:
   elements: dict
   contains:
     area: {description: "database, application, targets, scheduler, logs or certificate.", type: str}
-    problem: {description: What is wrong, with the names and numbers., type: str}
+    problem: {description: "What is wrong, with the names and numbers.", type: str}
     hint: {description: "The specification's troubleshooting advice for it: what to check, which command to run.", type: str}
 notes:
   description: What is worth knowing but is not a problem.
@@ -152,7 +152,7 @@ application:
       elements: dict
     events: {description: "Its last events (at, message), newest first.", type: list, elements: dict}
 scheduler:
-  description: The scheduler's service, as O(application) with C(enabled) (whether it should run).
+  description: The scheduler's service, as RV(application) with C(enabled) (whether it should run).
   returned: when O(scheduler) is given
   type: dict
 targets:

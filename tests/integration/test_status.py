@@ -4,22 +4,19 @@ application at one task, made to look running (the emulator starts no task and r
 scaled to 0, the application's target deregistered, its log group deleted, a certificate too close to expiry
 for the threshold, the scheduler running while the cron is unset - and on bad settings.
 
-Read-only, proved three ways for every run: moto's own request recorder (started for the run only) lists
-each request's action, and every one is a read of the expected few; the number of requests it recorded is
-the number the emulator's log says it served during the run; and the emulator's state, described in full
-before and after, is byte-identical.
+Read-only, proved three ways for every run: the playbook talks to AWS through the recording proxy
+(scripts/aws_proxy.py, conftest's ``recorded``), which names each call's action: none is mutating, and each
+is one of the few reads expected; the number of requests the emulator's log says it served during the run
+is the number the proxy saw, so no call went round it; and the emulator's state, described in full before
+and after, is byte-identical.
 """
 
-import base64
 import json
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from conftest import landing_zone
-from emulator import Emulator
 from resources import requests_served
 from resources import what_exists
 
@@ -46,44 +43,6 @@ READS = {
 MINUTE_MS = 60 * 1000
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    """conftest's emulator, with moto's request recorder writing to a file of this scenario's own (it is off
-    until a test starts it)."""
-    directory = tmp_path_factory.mktemp("moto")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MOTO_RECORDER_FILEPATH", str(directory / "recording.jsonl"))
-        running = Emulator(log_path=str(directory / "moto.log")).start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def moto_api(emulator, path):
-    request = urllib.request.Request(f"{emulator.url}/moto-api/recorder/{path}", method="POST" if path != "download-recording" else "GET",
-                                     data=b"" if path != "download-recording" else None)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.read().decode("utf-8")
-
-
-def action(entry):
-    """``service:Action`` of one recorded request: the JSON protocols name it in X-Amz-Target, the query
-    protocols in the body's Action; the service is the signature's scope."""
-    headers = {name.lower(): value for name, value in entry["headers"].items()}
-    service = headers.get("authorization", "").split("Credential=", 1)[-1].split("/")[3:4]
-    service = service[0] if service else "?"
-    if "x-amz-target" in headers:
-        return f"{service}:{headers['x-amz-target'].rsplit('.', 1)[-1]}"
-    body = entry.get("body") or ""
-    if entry.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    params = urllib.parse.parse_qs(body) or urllib.parse.parse_qs(urllib.parse.urlsplit(entry["url"]).query)
-    if "Action" in params:
-        return f"{service}:{params['Action'][0]}"
-    return f"{service}:{entry['method']} {urllib.parse.urlsplit(entry['url']).path}"
-
-
 def described(ansible):
     """Everything the emulator holds that status reads, described in full, as one JSON text."""
     ecs, elbv2, logs, rds, acm = (ansible.client(s) for s in ("ecs", "elbv2", "logs", "rds", "acm"))
@@ -106,17 +65,18 @@ def described(ansible):
 
 
 class StatusRun:
-    """One status.yml run with what it asked of the emulator and the emulator's state around it."""
+    """One status.yml run through the recording proxy, with the calls it made, the requests the emulator
+    served meanwhile and the emulator's state around it."""
 
-    def __init__(self, ansible, lz, extra_vars=()):
-        self.before = described(ansible)
-        moto_api(ansible.emulator, "reset-recording")
-        moto_api(ansible.emulator, "start-recording")
+    def __init__(self, ansible, recorded, lz, extra_vars=()):
+        self.before = described(ansible)   # ansible.client() reads the emulator directly, never recorded
         served = requests_served(ansible.emulator)
+        mark = recorded.mark()
         self.run = ansible.playbook("playbooks/status.yml", extra_vars=[lz, {"schedule_task_cleanup_cron": CRON}, *extra_vars])
+        self.recorded = recorded.calls(mark)
         self.served = requests_served(ansible.emulator) - served
-        moto_api(ansible.emulator, "stop-recording")
-        self.calls = [action(json.loads(line)) for line in moto_api(ansible.emulator, "download-recording").splitlines() if line]
+        self.calls = [f"{call.service}:{call.action}" for call in self.recorded]
+        self.mutating = [call for call in self.recorded if call.mutating]
         self.after = described(ansible)
 
     @property
@@ -159,7 +119,7 @@ def target_group_arn(ansible):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     converge = ansible.playbook("site.yml", extra_vars=[lz, {"schedule_task_cleanup_cron": CRON},
                                                         {"service_desired_count": 1, "service_min_capacity": 1}])
@@ -167,22 +127,26 @@ def scenario(ansible, tmp_path_factory):
     created = ansible.playbook("playbooks/status.yml", extra_vars=[lz, {"schedule_task_cleanup_cron": CRON}])
     make_it_run(ansible, int(time.time() * 1000))
     ecs, elbv2, logs = ansible.client("ecs"), ansible.client("elbv2"), ansible.client("logs")
-    runs = {"as created": created, "healthy": StatusRun(ansible, lz)}
+
+    def status(*extra_vars):
+        return StatusRun(ansible_recorded, recorded, lz, extra_vars)
+
+    runs = {"as created": created, "healthy": status()}
 
     ecs.update_service(cluster=APP, service=SCHEDULER, desiredCount=0)
-    runs["scheduler scaled to 0"] = StatusRun(ansible, lz)
+    runs["scheduler scaled to 0"] = status()
     ecs.update_service(cluster=APP, service=SCHEDULER, desiredCount=1)
 
     elbv2.deregister_targets(TargetGroupArn=target_group_arn(ansible), Targets=[TARGET])
-    runs["target deregistered"] = StatusRun(ansible, lz)
+    runs["target deregistered"] = status()
     elbv2.register_targets(TargetGroupArn=target_group_arn(ansible), Targets=[TARGET])
 
-    runs["certificate within min days"] = StatusRun(ansible, lz, [{"status_certificate_min_days": 100000}])
-    runs["scheduler running with the cron unset"] = StatusRun(ansible, lz, [{"schedule_task_cleanup_cron": ""}])
-    runs["bad settings"] = StatusRun(ansible, lz, [{"status_log_lines": -1, "status_log_window_minutes": "an hour"}])
+    runs["certificate within min days"] = status({"status_certificate_min_days": 100000})
+    runs["scheduler running with the cron unset"] = status({"schedule_task_cleanup_cron": ""})
+    runs["bad settings"] = status({"status_log_lines": -1, "status_log_window_minutes": "an hour"})
 
     logs.delete_log_group(logGroupName=APP_LOGS)   # last: its lines are gone with it
-    runs["log group missing"] = StatusRun(ansible, lz)
+    runs["log group missing"] = status()
     return runs
 
 
@@ -309,7 +273,7 @@ def test_a_missing_log_group_is_named_with_the_converge_hint(scenario):
 def test_a_certificate_within_status_certificate_min_days_is_named_with_the_renewal_hint(scenario):
     found = scenario["certificate within min days"].problem("certificate")
     assert "status_certificate_min_days is 100000." in found["problem"]
-    assert "it is imported, so ACM does not renew it" in found["hint"]
+    assert found["hint"].startswith("It is imported, so ACM does not renew it: import the renewed certificate into the same ARN")
 
 
 def test_a_scheduler_running_while_the_cron_is_unset_is_named(scenario):
@@ -332,16 +296,22 @@ def test_bad_settings_are_refused_by_name_before_any_aws_call(scenario):
 # Read-only -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", READING_RUNS)
-def test_status_makes_only_read_calls(scenario, name):
+def test_status_makes_no_mutating_call(scenario, name):
     status = scenario[name]
-    assert status.calls, "the recorder saw no request"
-    assert set(status.calls) <= READS, sorted(set(status.calls) - READS)
+    assert status.calls, "the proxy saw no call"
+    assert status.mutating == []
 
 
 @pytest.mark.parametrize("name", READING_RUNS)
-def test_the_recorder_saw_every_request_the_emulator_served(scenario, name):
+def test_status_makes_only_the_expected_read_calls(scenario, name):
     status = scenario[name]
-    assert len(status.calls) == status.served
+    assert set(status.calls) <= READS, sorted(set(status.calls) - READS)
+
+
+@pytest.mark.parametrize("name", READING_RUNS + ["bad settings"])
+def test_every_request_the_emulator_served_went_through_the_recording_proxy(scenario, name):
+    status = scenario[name]
+    assert len(status.recorded) == status.served
 
 
 @pytest.mark.parametrize("name", READING_RUNS + ["bad settings"])
