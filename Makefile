@@ -15,11 +15,12 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo down test lint unit integration sanity units docs
+.PHONY: help setup demo status down test lint unit integration sanity units docs
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
 	@echo "make test   lint, ansible-test sanity and units, unit, integration and molecule tests (what CI runs)"
+	@echo "make status ENV=dev   is the environment healthy, and if not, why (read-only; exit 0 healthy, 2 not)"
 	@echo "make down   stop the local AWS endpoint that make demo left running"
 
 setup: $(VENV)/.installed
@@ -41,6 +42,19 @@ demo: setup
 	echo "Look at it:  eval \"\$$($(VENV)/bin/python scripts/emulator.py ensure)\"  then any AWS SDK or CLI call,"; \
 	echo "             e.g. aws ecr describe-repositories, or rerun make demo (it converges, changed=0)."; \
 	echo "Stop it:     make down"
+
+# Read-only health report (playbooks/status.yml): exit 0 healthy, 2 not (or not readable). Against the local
+# endpoint when one runs (AWS_ENDPOINT_URL, or the one make demo left running, read with the demo's settings),
+# else against the AWS account of your credentials. More ansible-playbook arguments: ARGS='-e status_log_lines=50'.
+ARGS ?=
+status: setup
+	@if [ -n "$${AWS_ENDPOINT_URL:-}" ] || $(EMULATOR) status >/dev/null; then \
+	  eval "$$($(EMULATOR) ensure)"; \
+	  ansible-playbook playbooks/status.yml -i inventories/$(ENV) -e @.emulator/landing-zone-nestjs-playground-$(ENV).yml \
+	    $(DEMO_VARS) $(ARGS); \
+	else \
+	  ansible-playbook playbooks/status.yml -i inventories/$(ENV) $(ARGS); \
+	fi
 
 docs: setup
 	$(PY) scripts/config_reference.py

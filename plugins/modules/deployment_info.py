@@ -114,16 +114,9 @@ scheduler:
   type: dict
 """
 
-try:
-    import botocore.exceptions
-
-    BOTO_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 
 
 def database_fact(identifier, cluster, secret, reader_secret, security_group_id):
@@ -192,95 +185,6 @@ def scheduler_fact(names, service, log_group_exists):
         "log_group": names["log_group"] if log_group_exists else None,
         "security_group_id": _security_group(service) if enabled else None,
     }
-
-
-class Reader:
-    """The read-only calls, each retried with jittered backoff on throttling."""
-
-    def __init__(self, module):
-        self.module = module
-        self._clients = {}
-
-    def client(self, service):
-        if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=jittered_backoff())
-        return self._clients[service]
-
-    def _fail(self, error, what):
-        self.module.fail_json_aws(error, msg=f"Unable to read {what}")
-
-    def db_cluster(self, identifier):
-        try:
-            return self.client("rds").describe_db_clusters(aws_retry=True, DBClusterIdentifier=identifier)["DBClusters"][0]
-        except is_boto3_error_code("DBClusterNotFoundFault"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the Aurora cluster {identifier}")
-
-    def secret(self, name):
-        """The secret's description, or None when it does not exist or is scheduled for deletion."""
-        try:
-            secret = self.client("secretsmanager").describe_secret(aws_retry=True, SecretId=name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the secret {name}")
-        return None if secret.get("DeletedDate") else secret
-
-    def security_group_id(self, vpc_id, name):
-        try:
-            groups = self.client("ec2").describe_security_groups(
-                aws_retry=True,
-                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}],
-            )["SecurityGroups"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the security group {name}")
-        return groups[0]["GroupId"] if groups else None
-
-    def repository(self, name):
-        try:
-            return self.client("ecr").describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
-        except is_boto3_error_code("RepositoryNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the ECR repository {name}")
-
-    def ecs_cluster(self, name):
-        try:
-            clusters = self.client("ecs").describe_clusters(aws_retry=True, clusters=[name])["clusters"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the ECS cluster {name}")
-        return next((c for c in clusters if c.get("status") == "ACTIVE"), None)
-
-    def ecs_service(self, cluster, name):
-        try:
-            services = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=[name])["services"]
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the ECS service {name}")
-        return services[0] if services else None
-
-    def task_definition(self, arn):
-        try:
-            return self.client("ecs").describe_task_definition(aws_retry=True, taskDefinition=arn)["taskDefinition"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the task definition {arn}")
-
-    def load_balancer(self, name):
-        try:
-            return self.client("elbv2").describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"][0]
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the load balancer {name}")
-
-    def log_group_exists(self, name):
-        try:
-            groups = self.client("logs").describe_log_groups(aws_retry=True, logGroupNamePrefix=name)["logGroups"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the log group {name}")
-        return any(group["logGroupName"] == name for group in groups)
 
 
 def read_database(reader, vpc_id, names):

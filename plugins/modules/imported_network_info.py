@@ -162,6 +162,12 @@ certificate:
     not_after:
       description: When it expires (ISO 8601), when known.
       type: str
+    type:
+      description: C(AMAZON_ISSUED), C(IMPORTED) or C(PRIVATE).
+      type: str
+    renewal_status:
+      description: The status of ACM's managed renewal, when one is under way.
+      type: str
 parameters:
   description: The names of the required SSM parameters, all of which exist.
   returned: always
@@ -185,6 +191,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import read_certificate
 
 JWT_HINT = 'aws ssm put-parameter --name "{name}" --type "SecureString" --value "your-secure-jwt-secret-key"'
 
@@ -374,19 +382,7 @@ class Reader:
         return zone["Name"].rstrip(".")
 
     def certificate(self, arn):
-        try:
-            cert = self.client("acm").describe_certificate(aws_retry=True, CertificateArn=arn)["Certificate"]
-        except is_boto3_error_code(["ResourceNotFoundException", "ValidationException", "InvalidArnException"]):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"certificate {arn}")
-        not_after = cert.get("NotAfter")
-        return {
-            "status": cert.get("Status"),
-            "domain_name": cert.get("DomainName"),
-            "subject_alternative_names": cert.get("SubjectAlternativeNames", []),
-            "not_after": not_after.isoformat() if hasattr(not_after, "isoformat") else not_after,
-        }
+        return read_certificate(self.client("acm"), arn, self._fail)
 
     def existing_parameters(self, names):
         if not names:
