@@ -134,11 +134,12 @@ class Ansible:
         run = self._run(cmd, self.env())
         return run.result(name, host="localhost") if run.data else {"failed": True, "msg": run.stderr}
 
-    def client(self, service):
+    def client(self, service, region=None):
+        """A boto3 client of the emulator, in its region or in ``region`` (it keeps each region's resources apart)."""
         return boto3.client(
             service,
             endpoint_url=self.emulator.url,
-            region_name=self.emulator.region,
+            region_name=region or self.emulator.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
