@@ -120,13 +120,13 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # ModifyDBClusterParameterGroup and ResetDBClusterParameterGroup take at most 20 parameters per call.
 CHUNK = 20
@@ -223,7 +223,7 @@ def view(name, group, family, description, parameters, tags):
 class Groups:
     def __init__(self, module):
         self.module = module
-        self.rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
+        self.rds = module.client("rds", retry_decorator=jittered_backoff())
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to {what} DB cluster parameter group {self.module.params['name']}")

@@ -133,12 +133,13 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 COPY_OF = "SnapshotCopyOf"
 SOURCE = "SourceSnapshot"
@@ -213,7 +214,7 @@ def copy_tags(tags, cluster_arn, source):
 class Snapshots:
     def __init__(self, module):
         self.module = module
-        retry = AWSRetry.jittered_backoff()
+        retry = jittered_backoff()
         self.source = module.client("rds", retry_decorator=retry)
         self.destination = module.client("rds", retry_decorator=retry, region=module.params["destination_region"])
 
@@ -231,8 +232,9 @@ class Snapshots:
 
     def _snapshots(self, client, what, **kwargs):
         try:
-            paginator = client.get_paginator("describe_db_cluster_snapshots")
-            return paginator.paginate(**kwargs).build_full_result().get("DBClusterSnapshots", [])
+            return paginated_query_with_retries(
+                client, "describe_db_cluster_snapshots", retry_decorator=jittered_backoff(), **kwargs
+            ).get("DBClusterSnapshots", [])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, what)
 
