@@ -32,15 +32,18 @@ def observe(ansible):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     steps = {}
 
     def step(name, *extra, check=False, env=None, ok=True):
-        run = ansible.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=["--tags", "network,database"], env=env)
+        mark = recorded.mark()
+        run = ansible_recorded.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=["--tags", "network,database"],
+                                        env=env)
         if ok:
             assert run.rc == 0, f"{name}: {run!r}"
         steps[name] = (run, observe(ansible))
+        steps[name + "_writes"] = [(call.service, call.action) for call in recorded.mutating_calls(mark)]
 
     step("converge")
     step("rerun")
@@ -96,6 +99,7 @@ def test_adding_a_parameter_in_check_mode_shows_it_and_writes_nothing(scenario):
     assert diff["before"]["parameters"] == {"rds.force_ssl": "1"}
     assert diff["after"]["parameters"] == {"rds.force_ssl": "1", "log_min_duration_statement": "500"}
     assert state["parameters"] == {"rds.force_ssl": "1"}
+    assert scenario["add_check_writes"] == []
 
 
 def test_a_parameter_from_the_cdk_environment_is_set_and_the_same_number_later_is_no_change(scenario):
@@ -114,6 +118,7 @@ def test_taking_a_parameter_out_resets_it_in_check_mode_and_keeps_tls(scenario):
     assert diff["after"]["parameters"] == {"rds.force_ssl": "1"}
     assert "log_min_duration_statement" in diff["before"]["parameters"]
     assert state["parameters"]["log_min_duration_statement"] == "500"
+    assert scenario["remove_check_writes"] == []
 
 
 def test_turning_tls_off_is_refused_naming_the_variable_and_changes_nothing(scenario):
@@ -124,3 +129,4 @@ def test_turning_tls_off_is_refused_naming_the_variable_and_changes_nothing(scen
     assert "rds.force_ssl = 1" in message
     assert state["parameters"] == scenario["add_again"][1]["parameters"]
     assert run.changed_tasks() == []
+    assert scenario["force_ssl_off_writes"] == []

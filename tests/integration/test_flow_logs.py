@@ -43,14 +43,17 @@ def observe(ansible, app=APP):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     prd = write_inventory(tmp_path_factory.mktemp("prd"), dict(lz, environment_name="prd"), host="nestjs-playground-prd")
-    steps = {}
+    steps, writes = {}, {}
 
     def step(name, *extra, check=False, inventory="inventories/dev", app=APP):
-        run = ansible.playbook("site.yml", inventory, extra_vars=[lz, *extra], check=check, diff=True, args=["--tags", "monitoring"])
+        mark = recorded.mark()
+        run = ansible_recorded.playbook("site.yml", inventory, extra_vars=[lz, *extra], check=check, diff=True,
+                                        args=["--tags", "monitoring"])
         assert run.rc == 0, f"{name}: {run!r}"
+        writes[name] = [(call.service, call.action) for call in recorded.mutating_calls(mark)]
         steps[name] = (run, observe(ansible, app))
 
     step("off_fresh")
@@ -62,7 +65,7 @@ def scenario(ansible, tmp_path_factory):
     step("off_again", OFF)
     step("prd_on", ON, inventory=prd, app="nestjs-playground-prd")
     step("prd_off", OFF, inventory=prd, app="nestjs-playground-prd")
-    return {"lz": lz, "steps": steps}
+    return {"lz": lz, "steps": steps, "writes": writes}
 
 
 def changed(scenario, name, host=APP):
@@ -82,6 +85,11 @@ def test_switching_on_in_check_mode_shows_the_three_resources_and_makes_none(sce
     assert (after["resource_id"], after["log_group_name"], after["traffic_type"]) == (scenario["lz"]["vpc_id"], GROUP, "ALL")
     assert after["deliver_logs_permission_arn"] == f"arn:aws:iam::123456789012:role/{ROLE}"
     assert (state["flow_logs"], state["log_groups"], state["role"]) == ([], {}, None)
+
+
+@pytest.mark.parametrize("name", ["on_check", "off_check"])
+def test_check_mode_makes_no_mutating_call_switching_either_way(scenario, name):
+    assert scenario["writes"][name] == []
 
 
 def test_the_imported_vpc_logs_all_its_traffic_into_the_environment_log_group(scenario):

@@ -46,17 +46,19 @@ def seed_older_copy(ansible, day):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"), "inventories/prd", HOST)
     converge = ansible.playbook("site.yml", "inventories/prd", extra_vars=[lz], args=["--tags", "network,database"])
     assert converge.rc == 0, converge
     steps = {}
 
     def step(name, *extra, inventory="inventories/prd", check=False, ok=True):
-        run = ansible.playbook(COPY, inventory, extra_vars=[lz, *extra], check=check, diff=True)
+        mark = recorded.mark()
+        run = ansible_recorded.playbook(COPY, inventory, extra_vars=[lz, *extra], check=check, diff=True)
         if ok:
             assert run.rc == 0, f"{name}: {run!r}"
         steps[name] = (run, observe(ansible))
+        steps[name + "_writes"] = [(call.service, call.action) for call in recorded.mutating_calls(mark)]
 
     step("check", check=True)
     step("copy")
@@ -82,6 +84,7 @@ def test_check_mode_shows_the_copy_and_makes_neither_it_nor_the_key(scenario):
     assert result["snapshot_copy"]["created"] is True
     assert result["diff"] == {"before": {"copies": []}, "after": {"copies": [result["snapshot_copy"]["identifier"]]}}
     assert state == {"copies": {}, "aliases": {}}
+    assert scenario["steps"]["check_writes"] == []
 
 
 def test_the_latest_automated_snapshot_is_copied_to_the_prd_copy_region_encrypted_with_its_key(scenario):
@@ -111,6 +114,7 @@ def test_a_run_with_nothing_new_copies_nothing(scenario):
     run, state = scenario["steps"]["copy_again"]
     assert run.host_stats(HOST)["changed"] == 0, host_changed(run)
     assert state == scenario["steps"]["copy"][1]
+    assert scenario["steps"]["copy_again_writes"] == []
     assert "already there in us-west-2; 1 copies kept." in run.result(SAY_TASK, HOST)["msg"]
 
 
@@ -140,3 +144,4 @@ def test_a_copy_region_equal_to_the_deployment_region_is_refused_and_nothing_cha
     assert "database_snapshot_copy_region 'us-east-1' is the deployment's own region (aws_region)" in run.failure(HOST)
     assert host_changed(run) == []
     assert state == scenario["steps"]["prune_again"][1]
+    assert scenario["steps"]["same_region_writes"] == []

@@ -37,15 +37,17 @@ def observe(ansible):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     steps = {}
 
     def step(name, *extra, check=False, tags=("--tags", "compute"), ok=True):
-        run = ansible.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=list(tags))
+        mark = recorded.mark()
+        run = ansible_recorded.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=list(tags))
         if ok:
             assert run.rc == 0, f"{name}: {run!r}"
         steps[name] = (run, observe(ansible))
+        steps[name + "_writes"] = [(call.service, call.action) for call in recorded.mutating_calls(mark)]
 
     step("converge", tags=())
     step("on_check", XRAY, check=True)
@@ -85,6 +87,7 @@ def test_switching_xray_on_in_check_mode_shows_the_three_changes_and_registers_n
     assert "public.ecr.aws/xray/aws-xray-daemon:3.x" in after and "AWS_XRAY_DAEMON_ADDRESS" in after
     assert state["revisions"] == scenario["converge"][1]["revisions"]
     assert "SendXRayTraces" not in state["statements"]
+    assert scenario["on_check_writes"] == []
 
 
 def test_with_xray_the_daemon_runs_beside_the_application_within_the_task_size(scenario):
