@@ -260,12 +260,20 @@ class Groups:
             self._fail(e, "read the tags of")
 
     def create(self, name, family, description, tags):
+        """(the new group, True); or, when another run created it since this one looked (two converges at once),
+        (that group, False), which this run then converges as it would an existing one."""
         try:
             return self.rds.create_db_cluster_parameter_group(
                 aws_retry=True, DBClusterParameterGroupName=name, DBParameterGroupFamily=family,
                 Description=description, Tags=ansible_dict_to_boto3_tag_list(tags or {}),
-            )["DBClusterParameterGroup"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            )["DBClusterParameterGroup"], True
+        except is_boto3_error_code("DBParameterGroupAlreadyExists"):
+            group = self.describe(name)
+            problem = family_problem(group or {}, family)
+            if group is None or problem:
+                self.module.fail_json(msg=problem or f"DB cluster parameter group {name} was created and deleted by another run meanwhile.")
+            return group, False
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
             self._fail(e, "create")
 
     def apply(self, name, changes):
@@ -329,7 +337,10 @@ def ensure_present(module, groups, name, group):
         if existed:
             groups.retag(group["DBClusterParameterGroupArn"], to_set, to_remove)
         else:
-            group = groups.create(name, family, description, new_tags)
+            group, created = groups.create(name, family, description, new_tags)
+            if not created:   # another run's: its tags are converged as an existing group's would be
+                groups.retag(group["DBClusterParameterGroupArn"],
+                             *tag_changes(groups.tags(group["DBClusterParameterGroupArn"]), params["tags"], params["purge_tags"]))
             # Now AWS lists the family's parameters: check the names and learn which apply immediately.
             changes = plan_parameters(desired_parameters(params["parameters"]), groups.parameters(name), params["purge_parameters"], family)
             if changes["problems"]:

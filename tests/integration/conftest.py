@@ -363,6 +363,9 @@ def resource_counts(ansible, name="nestjs-playground-dev"):
         "secrets": count(s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]),
         "db clusters": count(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]),
         "db instances": count(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
+        "db cluster parameter groups": count(g["DBClusterParameterGroupName"] for g in
+                                             rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+                                             if not g["DBClusterParameterGroupName"].startswith("default.")),
         "load balancers": count(lb["LoadBalancerName"] for lb in load_balancers),
         "target groups": count(tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]),
         "listeners": count(f"{lb['LoadBalancerName']}:{listener['Port']}" for lb in load_balancers
@@ -388,6 +391,7 @@ def dev_resources(name="nestjs-playground-dev", scheduler=False):
         "secrets": [f"{name}-db-credentials"],
         "db clusters": [name],
         "db instances": [f"{name}-writer"],
+        "db cluster parameter groups": [name],
         "load balancers": [f"{name}-alb"],
         "target groups": [f"{name}-tg"],
         "listeners": [f"{name}-alb:80", f"{name}-alb:443"],

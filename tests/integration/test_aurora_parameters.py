@@ -130,3 +130,21 @@ def test_turning_tls_off_is_refused_naming_the_variable_and_changes_nothing(scen
     assert state["parameters"] == scenario["add_again"][1]["parameters"]
     assert run.changed_tasks() == []
     assert scenario["force_ssl_off_writes"] == []
+
+
+def test_a_group_created_by_another_run_after_the_look_up_is_converged_not_failed(ansible, ansible_recorded, recorded):
+    """Two converges at once: the other run creates the group between this run's look-up and its creation."""
+    rds = ansible.client("rds")
+    args = {"name": "race-test-group", "family": "aurora-postgresql17", "parameters": {"rds.force_ssl": 1}, "tags": {"App": "race"}}
+    recorded.after_call("DescribeDBClusterParameterGroups", lambda call, body: rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="race-test-group", DBParameterGroupFamily="aurora-postgresql17", Description="other run"),
+        answer=True)
+    result = ansible_recorded.module("nestjs_playground.infra.aurora_cluster_parameter_group", args)
+    recorded.clear_hooks()
+    assert result.get("failed") is not True, result.get("msg")
+    (group,) = rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName="race-test-group")["DBClusterParameterGroups"]
+    parameters = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="race-test-group")["Parameters"]
+    assert {p["ParameterName"]: p.get("ParameterValue") for p in parameters} == {"rds.force_ssl": "1"}
+    assert {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=group["DBClusterParameterGroupArn"])["TagList"]} == {
+        "App": "race"}
+    assert ansible_recorded.module("nestjs_playground.infra.aurora_cluster_parameter_group", args)["changed"] is False
