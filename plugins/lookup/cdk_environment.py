@@ -15,8 +15,9 @@ description:
   - The name is the role variable's, upper-cased, with the C(CDK_) prefix (C(CDK_DATABASE_MIN_CAPACITY) sets
     C(database_min_capacity)), except C(CDK_ENVIRONMENT), C(CDK_ACCOUNT) and C(CDK_REGION), which set
     C(environment_name), C(aws_account_id) and C(aws_region).
+  - "A dict input takes a JSON object, for example C(CDK_DATABASE_CLUSTER_PARAMETERS='{\"log_min_duration_statement\": \"500\"}')."
   - An empty value sets a text variable to the empty string (C(CDK_SCHEDULE_TASK_CLEANUP_CRON=) switches the
-    scheduler off, as it does in the CDK app) and leaves a number or a boolean unset.
+    scheduler off, as it does in the CDK app) and leaves a number, a boolean or a dict unset.
   - The role nestjs_playground.infra.config applies the result with C(set_fact), which puts it above role
     defaults and the inventory and below extra vars (C(-e)).
 options: {}
@@ -49,6 +50,7 @@ _raw:
 """
 
 import glob
+import json
 import math
 import os
 import re
@@ -107,6 +109,14 @@ def convert(value, kind):
         if math.isfinite(number):
             return number, None
         return None, "is not a number"
+    if kind == "dict":
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed, None
+        return None, 'is not a JSON object: use {"name": "value", ...}'
     return value, None
 
 
@@ -120,7 +130,7 @@ def cdk_variables(environ, types):
                 result["unknown"].append(cdk_name)
             continue
         kind = types[name]
-        if value.strip() == "" and kind in ("bool", "int", "float"):
+        if value.strip() == "" and kind in ("bool", "int", "float", "dict"):
             continue
         converted, problem = convert(value, kind)
         if problem:

@@ -52,7 +52,7 @@ from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs imp
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
 
 # Derived variables the rules read besides the roles' inputs.
-DERIVED = ("scheduler_enabled",)
+DERIVED = ("scheduler_enabled", "aws_region")
 
 
 class LookupModule(LookupBase):

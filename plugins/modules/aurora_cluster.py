@@ -99,7 +99,13 @@ options:
     description: Copy the cluster's tags to its snapshots.
     type: bool
   db_cluster_parameter_group_name:
-    description: The cluster parameter group.
+    description:
+      - The DB cluster parameter group; the engine's default group when not given at creation.
+      - On an existing cluster a different group is a modification that AWS applies to the cluster at once,
+        whatever O(apply_immediately) says (that option only governs the master password, IAM authentication
+        and renames); the cluster's instances use the new group's parameters from their next reboot. The module
+        does not reboot them, since a reboot drops the connections - it warns, naming the instances whose
+        C(DBClusterParameterGroupStatus) is C(pending-reboot), on every run until they have rebooted.
     type: str
   min_capacity:
     description:
@@ -215,6 +221,13 @@ cluster:
     tags:
       description: The cluster's tags.
       type: dict
+    db_cluster_parameter_group_name:
+      description: The cluster parameter group.
+      type: str
+    instances_pending_reboot:
+      description: The instances that use the cluster parameter group's settings only after their next reboot.
+      type: list
+      elements: str
 final_snapshot_identifier:
   description: With O(state=absent), the final snapshot taken (in check mode, that would be taken).
   returned: when O(state=absent) deletes the cluster and O(skip_final_snapshot=false)
@@ -392,6 +405,28 @@ def final_snapshot_name(params, identifier, now):
     return params.get("final_snapshot_identifier") or f"{identifier}-final-{now.strftime('%Y%m%d%H%M%S')}"
 
 
+def instances_pending_reboot(cluster, fields):
+    """The instances that wait for a reboot to use the cluster's parameter group. Pure.
+
+    AWS marks them ``pending-reboot``; a group changed by this run marks every instance (the emulator
+    reports ``in-sync`` throughout, so the change itself is what counts there).
+    """
+    members = (cluster or {}).get("DBClusterMembers") or []
+    if "db_cluster_parameter_group_name" in fields:
+        return sorted(m["DBInstanceIdentifier"] for m in members)
+    return sorted(m["DBInstanceIdentifier"] for m in members if m.get("DBClusterParameterGroupStatus") == "pending-reboot")
+
+
+def reboot_warning(identifier, instances):
+    if not instances:
+        return None
+    return (
+        f"The instances of cluster {identifier} ({', '.join(instances)}) use its parameter group's settings "
+        "only after a reboot, which drops their connections; reboot each when it suits you: "
+        "aws rds reboot-db-instance --db-instance-identifier <instance>"
+    )
+
+
 def snake_view(owned):
     """Owned fields for diffs and results, scaling in snake_case."""
     view = {key: value for key, value in owned.items() if value is not MISSING and value is not None}
@@ -563,7 +598,8 @@ def ensure_present(module, clusters, identifier, cluster):
             predicted = clusters.create(params, desired, new_tags)
             if params["wait"]:
                 predicted = clusters.wait(identifier)
-        module.exit_json(changed=True, cluster=result_view(predicted, after, new_tags), diff=make_diff({}, dict(snake_view(after), tags=new_tags)))
+        module.exit_json(changed=True, cluster=dict(result_view(predicted, after, new_tags), instances_pending_reboot=[]),
+                         diff=make_diff({}, dict(snake_view(after), tags=new_tags)))
 
     problems = create_only_conflicts(dict(params, kms_key_id=clusters.kms_key_arn(params["kms_key_id"])), cluster)
     if problems:
@@ -573,15 +609,18 @@ def ensure_present(module, clusters, identifier, cluster):
     to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
     after = predicted_state({key: desired[key] for key in fields}, current)
     changed = bool(fields or to_set or to_remove)
+    pending = instances_pending_reboot(cluster, fields)
     if changed and not module.check_mode:
         if fields:
             clusters.modify(identifier, modify_arguments(fields, desired, params))
         clusters.retag(cluster["DBClusterArn"], to_set, to_remove)
         if fields and params["wait"]:
             cluster = clusters.wait(identifier)
+    if reboot_warning(identifier, pending):
+        module.warn(reboot_warning(identifier, pending))
     module.exit_json(
         changed=changed,
-        cluster=result_view(cluster, after, new_tags),
+        cluster=dict(result_view(cluster, after, new_tags), instances_pending_reboot=pending),
         diff=make_diff(dict(snake_view(current), tags=current_tags), dict(snake_view(after), tags=new_tags)),
     )
 

@@ -26,12 +26,14 @@ from ansible_collections.nestjs_playground.infra.plugins.filter.cron import cron
 from ansible_collections.nestjs_playground.infra.plugins.filter.fargate import fargate_size_problems
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler")
+ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler", "monitoring")
 
 # CloudWatch Logs' allowed retention periods, in days.
 LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+IMAGE_REFERENCE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$")
+PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ELB_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
 TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
@@ -57,6 +59,8 @@ NAME_LENGTHS = [
     ("scheduler_task_role_name", 64, "the scheduler's task role"),
     ("ecr_repository_name", 256, "the ECR repository"),
     ("ecs_cluster_name", 255, "the ECS cluster"),
+    ("database_cluster_parameter_group_name", 255, "the cluster parameter group"),
+    ("vpc_flow_logs_role_name", 64, "the flow logs' role"),
 ]
 
 
@@ -226,6 +230,46 @@ def database_problems(v):
         )
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", str(v.get("database_engine_version"))):
         problems.append(f"database_engine_version '{v.get('database_engine_version')}' is not valid: it must be an Aurora PostgreSQL version like 17.5.")
+    problems += cluster_parameter_problems(v.get("database_cluster_parameters"))
+    problems += snapshot_copy_problems(v)
+    return problems
+
+
+def cluster_parameter_problems(parameters):
+    """database_cluster_parameters: name -> one value each; rds.force_ssl may only say 1 (spec: Data Security)."""
+    if parameters is None or parameters == "":
+        return []
+    if not isinstance(parameters, dict):
+        return [f"database_cluster_parameters '{parameters}' is not valid: it must be a dict of cluster parameters, name: value, "
+                "like {log_min_duration_statement: 500}."]
+    problems = []
+    for name, value in parameters.items():
+        if not isinstance(name, str) or not PARAMETER_NAME.match(name):
+            problems.append(f"database_cluster_parameters has the name '{name}', which is not a parameter name: letters, digits, "
+                            "'_' and '.', starting with a letter.")
+        elif value is None or isinstance(value, (dict, list, tuple, set)):
+            problems.append(f"database_cluster_parameters.{name} '{value}' is not valid: a parameter's value is one number or string "
+                            "(a list as one comma-separated string).")
+        elif name == "rds.force_ssl" and str(value).lower() not in ("1", "true", "on"):
+            problems.append(f"database_cluster_parameters.rds.force_ssl '{value}' is not allowed: the cluster always refuses plaintext "
+                            "connections (rds.force_ssl = 1, spec: Data Security); leave it out.")
+    return problems
+
+
+def snapshot_copy_problems(v):
+    """database_snapshot_copy_*: only checked while a copy region is set (nothing is copied otherwise)."""
+    region = v.get("database_snapshot_copy_region")
+    if not _is_set(region):
+        return []
+    problems = []
+    if not (isinstance(region, str) and REGION.match(region) and region in known_regions()):
+        problems.append(f"database_snapshot_copy_region '{region}' is not valid: it must be an AWS region like us-west-2, "
+                        "or empty to copy no snapshot.")
+    elif region == v.get("aws_region"):
+        problems.append(f"database_snapshot_copy_region '{region}' is the deployment's own region (aws_region): the copies must "
+                        "go to another region.")
+    if "database_snapshot_copy_keep" in v:
+        problems += _in_range("database_snapshot_copy_keep", v["database_snapshot_copy_keep"], 1, 100, "a whole number of copies")
     return problems
 
 
@@ -274,6 +318,7 @@ def compute_problems(v):
         )
     if "service_log_retention_days" in v:
         problems += _log_retention("service_log_retention_days", v["service_log_retention_days"])
+    problems += xray_problems(v)
     for name in ("alb_name", "alb_target_group_name"):
         if name in v and not ELB_NAME.match(str(v[name])):
             problems.append(
@@ -281,6 +326,37 @@ def compute_problems(v):
                 "not starting or ending with a hyphen (shorten app_name or environment_name)."
             )
     return problems
+
+
+def xray_problems(v):
+    """The X-Ray sidecar's budget comes out of the task's size: it must leave room for the application."""
+    try:
+        enabled = check_type_bool(v.get("xray_enabled", False))
+    except TypeError:
+        enabled = False   # type_problems names it
+    if not enabled:
+        return []   # no sidecar: its sizing does not matter
+    problems = []
+    for name, task_name, low, unit in (("xray_daemon_cpu_units", "task_cpu_units", 1, "CPU unit"),
+                                       ("xray_daemon_memory_mb", "task_memory_mb", 6, "MB")):
+        if name not in v:
+            continue
+        value, task = _number(v[name], "int"), _number(v.get(task_name), "int")
+        if value is None or value < low:
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a whole number of at least {low} {unit}.")
+        elif task is not None and value >= task:
+            problems.append(f"{name} '{v[name]}' is not valid: the X-Ray daemon's budget comes out of the task's size and must leave "
+                            f"room for the application, so it must be less than {task_name} '{v[task_name]}'.")
+    image = v.get("xray_daemon_image")
+    if "xray_daemon_image" in v and not (isinstance(image, str) and IMAGE_REFERENCE.match(image)):
+        problems.append(f"xray_daemon_image '{image}' is not valid: it must be an image reference like public.ecr.aws/xray/aws-xray-daemon:3.x.")
+    return problems
+
+
+def monitoring_problems(v):
+    if "vpc_flow_logs_retention_days" in v:
+        return _log_retention("vpc_flow_logs_retention_days", v["vpc_flow_logs_retention_days"])
+    return []
 
 
 def scheduler_problems(v):
@@ -317,6 +393,7 @@ RULES = {
     "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
                                        "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
     "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
+    "monitoring": (monitoring_problems, ()),
 }
 
 

@@ -204,11 +204,12 @@ class Ansible:
         run = self._run(cmd, self.env())
         return run.result(name, host="localhost") if run.data else {"failed": True, "msg": run.stderr}
 
-    def client(self, service):
+    def client(self, service, region=None):
+        """A boto3 client of the emulator, in its region or in ``region`` (it keeps each region's resources apart)."""
         return boto3.client(
             service,
             endpoint_url=self.emulator.url,
-            region_name=self.emulator.region,
+            region_name=region or self.emulator.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
@@ -362,6 +363,9 @@ def resource_counts(ansible, name="nestjs-playground-dev"):
         "secrets": count(s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]),
         "db clusters": count(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]),
         "db instances": count(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
+        "db cluster parameter groups": count(g["DBClusterParameterGroupName"] for g in
+                                             rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+                                             if not g["DBClusterParameterGroupName"].startswith("default.")),
         "load balancers": count(lb["LoadBalancerName"] for lb in load_balancers),
         "target groups": count(tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]),
         "listeners": count(f"{lb['LoadBalancerName']}:{listener['Port']}" for lb in load_balancers
@@ -387,6 +391,7 @@ def dev_resources(name="nestjs-playground-dev", scheduler=False):
         "secrets": [f"{name}-db-credentials"],
         "db clusters": [name],
         "db instances": [f"{name}-writer"],
+        "db cluster parameter groups": [name],
         "load balancers": [f"{name}-alb"],
         "target groups": [f"{name}-tg"],
         "listeners": [f"{name}-alb:80", f"{name}-alb:443"],

@@ -14,6 +14,7 @@ CREATED = (
     "ecs clusters", "ecs services", "task definition families", "load balancers", "listeners", "target groups",
     "security groups", "iam roles", "log groups", "ecr repositories", "ecr images", "db clusters", "db instances",
     "db subnet groups", "db cluster snapshots", "secrets", "dns records", "scalable targets", "scaling policies",
+    "db cluster parameter groups", "flow logs",
 )
 # What it imports (the landing zone's): destroy.yml never deletes it.
 IMPORTED = ("vpcs", "subnets", "hosted zones", "certificates", "ssm parameters")
@@ -56,6 +57,10 @@ def _database(ansible):
         "db clusters": sorted(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]),
         "db instances": sorted(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
         "db subnet groups": sorted(g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]),
+        "db cluster parameter groups": sorted(
+            g["DBClusterParameterGroupName"] for g in rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+            if not g["DBClusterParameterGroupName"].startswith("default.")
+        ),
         # Manual ones: the emulator keeps a cluster's automated snapshot after the cluster (docs/emulator-gaps.md).
         "db cluster snapshots": sorted(
             s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
@@ -93,6 +98,7 @@ def what_exists(ansible):
         ),
         # Also those scheduled for deletion: outside prd they go at once, without a recovery window.
         "secrets": sorted(s["Name"] for s in secrets.list_secrets(IncludePlannedDeletion=True)["SecretList"]),
+        "flow logs": sorted(f"{f['ResourceId']} -> {f.get('LogGroupName')}" for f in ec2.describe_flow_logs()["FlowLogs"]),
         "scalable targets": sorted(t["ResourceId"] for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
         "scaling policies": sorted(p["PolicyName"] for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
         "vpcs": sorted(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]),

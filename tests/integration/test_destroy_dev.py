@@ -1,6 +1,6 @@
 """playbooks/destroy.yml on a dev environment, and the no-secret-leak guarantee, against one local AWS endpoint.
 
-One scenario, run once: the landing zone; site.yml with the reader and the scheduler on, at ``-vvv --diff``
+One scenario, run once: the landing zone; site.yml with the reader, the scheduler and the flow logs on, at ``-vvv --diff``
 (its output and every file under the repository are then searched for the database password and the JWT
 secret, both read from the endpoint); an image pushed into the repository; destroy ``--check``; destroy;
 destroy again; site.yml again, from nothing. After each run the tests compare what the endpoint holds,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 DESTROY = "playbooks/destroy.yml"
 APP = "nestjs-playground-dev"
-WITH_READER_AND_SCHEDULER = {"database_read_replica": True, "schedule_task_cleanup_cron": "0 2 * * *"}
+WITH_READER_AND_SCHEDULER = {"database_read_replica": True, "schedule_task_cleanup_cron": "0 2 * * *", "vpc_flow_logs_enabled": True}
 # Not searched: the checkout's own history and virtualenv, and the local endpoint's request log, if a
 # `make demo` left one (the emulator logs requests; it is not this project's output).
 NOT_SEARCHED_DIRS = {".git", ".venv"}

@@ -1,5 +1,5 @@
-"""playbooks/destroy.yml on a production environment (an inventory with environment_name prd, the reader and
-the scheduler on), against one local AWS endpoint.
+"""playbooks/destroy.yml on a production environment (an inventory with environment_name prd, the reader,
+the scheduler and the VPC flow logs on), against one local AWS endpoint.
 
 One scenario, run once: the landing zone; site.yml; an image pushed; destroy refused three ways (no
 confirmation, a confirmation naming another environment, a destroy_database naming another cluster), each
@@ -34,16 +34,18 @@ REFUSALS = {
                        "destroy_database 'nestjs-playground-dev' does not name this environment's Aurora cluster: "
                        "pass -e destroy_database=nestjs-playground-prd"),
 }
-# What a confirmed prd teardown keeps: the database tier, the repository and its images, the log groups.
+# What a confirmed prd teardown keeps: the database tier, the repository and its images, the log groups
+# (the flow logs' too: the scenario switches them on).
 KEPT = {
     "db clusters": [APP],
     "db instances": [f"{APP}-reader", f"{APP}-writer"],
     "db subnet groups": [f"{APP}-db"],
+    "db cluster parameter groups": [APP],
     "security groups": [f"{APP}-db"],
     "secrets": [f"{APP}-db-credentials", f"{APP}-db-read-replica"],
     "ecr repositories": ["nestjs-playground"],
     "ecr images": ["nestjs-playground:latest"],
-    "log groups": [f"/ecs/{APP}", "/ecs/nestjs-playground-scheduler-prd"],
+    "log groups": [f"/ecs/{APP}", "/ecs/nestjs-playground-scheduler-prd", f"/vpc/{APP}/flow-logs"],
 }
 
 
@@ -61,7 +63,8 @@ def database(ansible):
 def scenario(ansible, emulator, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     inventory = write_inventory(tmp_path_factory.mktemp("prd"), dict(
-        lz, environment_name="prd", database_read_replica=True, schedule_task_cleanup_cron="0 2 * * *"), host=HOST)
+        lz, environment_name="prd", database_read_replica=True, schedule_task_cleanup_cron="0 2 * * *",
+        vpc_flow_logs_enabled=True), host=HOST)
     runs = {"converge": ansible.playbook("site.yml", inventory)}
     assert runs["converge"].rc == 0, runs["converge"]
     push_image(ansible, "nestjs-playground")
@@ -169,6 +172,7 @@ def test_destroy_database_takes_a_final_snapshot_of_the_cluster(scenario):
 def test_destroy_database_deletes_the_database_tier_but_the_credentials_secret(scenario):
     state = scenario["states"]["destroy_database"]
     assert (state["db clusters"], state["db instances"], state["db subnet groups"], state["security groups"]) == ([], [], [], [])
+    assert state["db cluster parameter groups"] == []
     assert state["secrets"] == [f"{APP}-db-credentials"]
 
 

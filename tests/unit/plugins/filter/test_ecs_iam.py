@@ -43,3 +43,32 @@ def test_ecs_exec_adds_exactly_the_ssm_messages_channel_actions():
         "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
         "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
     ]
+
+
+def test_metrics_may_go_into_the_application_namespace_only():
+    statements = by_sid(ecs_task_policy([SECRET], [JWT], metrics_namespace="nestjs-playground/dev"))
+    metrics = statements["PutMetricsInTheApplicationNamespace"]
+    assert metrics["Action"] == "cloudwatch:PutMetricData"
+    # PutMetricData has no resource-level control: the namespace condition is the whole limit, and it is exact
+    assert metrics["Resource"] == "*"
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "nestjs-playground/dev"}}
+    # nothing else of CloudWatch, and no wildcard action anywhere
+    actions = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert [a for a in actions if a.startswith("cloudwatch:")] == ["cloudwatch:PutMetricData"]
+    assert not [a for a in actions if "*" in a]
+
+
+def test_without_a_namespace_there_is_no_metrics_statement():
+    statements = by_sid(ecs_task_policy([SECRET], [JWT], metrics_namespace=None))
+    assert "PutMetricsInTheApplicationNamespace" not in statements
+    assert "PutMetricsInTheApplicationNamespace" not in by_sid(ecs_task_policy([SECRET], [JWT], metrics_namespace=""))
+
+
+def test_xray_adds_exactly_the_daemon_actions_and_is_off_by_default():
+    assert "SendXRayTraces" not in by_sid(ecs_task_policy([SECRET], [JWT]))
+    xray = by_sid(ecs_task_policy([SECRET], [JWT], xray=True))["SendXRayTraces"]
+    assert xray["Resource"] == "*"
+    assert sorted(xray["Action"]) == [
+        "xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets",
+        "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+    ]

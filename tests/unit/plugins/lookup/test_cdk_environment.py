@@ -100,3 +100,19 @@ def test_unknown_names_are_reported_and_the_cdk_cli_own_variables_are_not():
 def test_any_documented_role_input_can_come_from_the_environment():
     result = cdk_variables({"CDK_VPC_ID": "vpc-0123456789abcdef0", "CDK_SERVICE_WAIT": "true"}, TYPES)
     assert result["vars"] == {"vpc_id": "vpc-0123456789abcdef0", "service_wait": True}
+
+
+def test_a_dict_input_takes_a_json_object_and_an_empty_value_leaves_it_unset():
+    result = cdk_variables({"CDK_DATABASE_CLUSTER_PARAMETERS": '{"log_min_duration_statement": "500", "work_mem": 8192}'}, TYPES)
+    assert result["vars"] == {"database_cluster_parameters": {"log_min_duration_statement": "500", "work_mem": 8192}}
+    assert cdk_variables({"CDK_DATABASE_CLUSTER_PARAMETERS": " "}, TYPES)["vars"] == {}
+    for text in ("log_min_duration_statement=500", "[1, 2]", "{broken"):
+        (problem,) = cdk_variables({"CDK_DATABASE_CLUSTER_PARAMETERS": text}, TYPES)["problems"]
+        assert problem.startswith(f"CDK_DATABASE_CLUSTER_PARAMETERS '{text}' (it sets database_cluster_parameters) is not a JSON object")
+
+
+def test_the_observability_switches_come_from_the_environment_as_booleans():
+    result = cdk_variables({"CDK_XRAY_ENABLED": "true", "CDK_VPC_FLOW_LOGS_ENABLED": "false",
+                            "CDK_DATABASE_SNAPSHOT_COPY_REGION": "us-west-2", "CDK_DATABASE_SNAPSHOT_COPY_KEEP": "3"}, TYPES)
+    assert result["vars"] == {"xray_enabled": True, "vpc_flow_logs_enabled": False,
+                              "database_snapshot_copy_region": "us-west-2", "database_snapshot_copy_keep": 3}

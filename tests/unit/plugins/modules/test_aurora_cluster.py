@@ -13,8 +13,10 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster 
     desired_scaling,
     desired_state,
     final_snapshot_name,
+    instances_pending_reboot,
     modify_arguments,
     plan_update,
+    reboot_warning,
     scaling_differs,
     snake_view,
     version_tuple,
@@ -574,3 +576,23 @@ def test_final_snapshot_name_is_the_one_given():
 def test_final_snapshot_name_defaults_to_the_cluster_and_the_utc_time():
     params = {"skip_final_snapshot": False, "final_snapshot_identifier": None}
     assert final_snapshot_name(params, CLUSTER_ID, NOW) == f"{CLUSTER_ID}-final-20261201030405"
+
+
+def test_a_new_parameter_group_is_a_modification_of_the_existing_cluster():
+    desired = desired_state({"db_cluster_parameter_group_name": "nestjs-playground-dev"})
+    assert plan_update(desired, current_state(described())) == ["db_cluster_parameter_group_name"]
+    assert modify_arguments(["db_cluster_parameter_group_name"], desired, {}) == {"DBClusterParameterGroupName": "nestjs-playground-dev"}
+    same = desired_state({"db_cluster_parameter_group_name": "default.aurora-postgresql17"})
+    assert plan_update(same, current_state(described())) == []
+
+
+def test_every_instance_waits_for_a_reboot_after_the_group_changes_and_aws_says_which_later():
+    members = [{"DBInstanceIdentifier": "c-writer", "DBClusterParameterGroupStatus": "in-sync"},
+               {"DBInstanceIdentifier": "c-reader", "DBClusterParameterGroupStatus": "pending-reboot"}]
+    cluster = described(DBClusterMembers=members)
+    assert instances_pending_reboot(cluster, ["db_cluster_parameter_group_name"]) == ["c-reader", "c-writer"]
+    assert instances_pending_reboot(cluster, []) == ["c-reader"]
+    assert instances_pending_reboot(described(), ["db_cluster_parameter_group_name"]) == []
+    message = reboot_warning(CLUSTER_ID, ["c-reader"])
+    assert "c-reader" in message and "reboot-db-instance" in message
+    assert reboot_warning(CLUSTER_ID, []) is None

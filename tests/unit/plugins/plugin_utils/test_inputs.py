@@ -32,6 +32,13 @@ VALID = {
     "scheduler_task_memory_mb": 512, "scheduler_task_cpu_units": 256, "scheduler_log_retention_days": 7,
     "scheduler_execution_role_name": "nestjs-playground-scheduler-dev-execution",
     "scheduler_task_role_name": "nestjs-playground-scheduler-dev-task",
+    "database_cluster_parameters": {"log_min_duration_statement": 500, "rds.force_ssl": 1},
+    "database_snapshot_copy_region": "us-west-2", "database_snapshot_copy_keep": 7,
+    "database_cluster_parameter_group_name": "nestjs-playground-dev",
+    "xray_enabled": True, "xray_daemon_image": "public.ecr.aws/xray/aws-xray-daemon:3.x", "xray_daemon_cpu_units": 32,
+    "xray_daemon_memory_mb": 64,
+    "vpc_flow_logs_enabled": True, "vpc_flow_logs_traffic_type": "ALL", "vpc_flow_logs_max_aggregation_interval": 600,
+    "vpc_flow_logs_retention_days": 7, "vpc_flow_logs_role_name": "nestjs-playground-dev-flow-logs",
 }
 
 # (overrides, a fragment of the one expected problem): each names the variable, the value and what is allowed.
@@ -98,6 +105,25 @@ BAD = {
     "a cluster identifier too long for its instances": ({"database_cluster_identifier": "c" * 60}, "the Aurora cluster (its instances add -writer and -reader) takes at most 56"),
     "a scheduler memory that does not fit": ({"scheduler_task_memory_mb": 8192}, "scheduler_task_memory_mb '8192' does not fit scheduler_task_cpu_units 256"),
     "a scheduler log retention of 2 days": ({"scheduler_log_retention_days": 2}, "scheduler_log_retention_days '2' is not valid"),
+    "cluster parameters as a list": ({"database_cluster_parameters": ["a=1"]}, "database_cluster_parameters '['a=1']' is not valid: it must be a dict"),
+    "a cluster parameter name with a space": ({"database_cluster_parameters": {"work mem": 1}}, "database_cluster_parameters has the name 'work mem'"),
+    "a cluster parameter whose value is a list": ({"database_cluster_parameters": {"search_path": ["a", "b"]}},
+                                                  "database_cluster_parameters.search_path '['a', 'b']' is not valid: a parameter's value is one"),
+    "plaintext connections allowed": ({"database_cluster_parameters": {"rds.force_ssl": 0}},
+                                      "database_cluster_parameters.rds.force_ssl '0' is not allowed: the cluster always refuses plaintext"),
+    "a snapshot copy region that does not exist": ({"database_snapshot_copy_region": "us-west-9"},
+                                                   "database_snapshot_copy_region 'us-west-9' is not valid: it must be an AWS region"),
+    "a snapshot copy into the deployment's own region": ({"database_snapshot_copy_region": "us-east-1"},
+                                                         "database_snapshot_copy_region 'us-east-1' is the deployment's own region"),
+    "no snapshot copy kept": ({"database_snapshot_copy_keep": 0}, "database_snapshot_copy_keep '0' is not valid: it must be a whole number of copies from 1 to 100"),
+    "an X-Ray daemon as large as the task": ({"xray_daemon_cpu_units": 256}, "xray_daemon_cpu_units '256' is not valid: the X-Ray daemon's budget comes out"),
+    "an X-Ray daemon memory of 2 MB": ({"xray_daemon_memory_mb": 2}, "xray_daemon_memory_mb '2' is not valid: it must be a whole number of at least 6 MB"),
+    "an X-Ray daemon image with a space": ({"xray_daemon_image": "xray daemon"}, "xray_daemon_image 'xray daemon' is not valid: it must be an image reference"),
+    "xray maybe": ({"xray_enabled": "maybe"}, "xray_enabled 'maybe' is not valid: it must be true or false"),
+    "a flow log traffic type not offered": ({"vpc_flow_logs_traffic_type": "SOME"}, "vpc_flow_logs_traffic_type 'SOME' is not valid: it must be one of ALL, ACCEPT, REJECT"),
+    "a flow log aggregation of 5 minutes": ({"vpc_flow_logs_max_aggregation_interval": 300}, "vpc_flow_logs_max_aggregation_interval '300' is not valid: it must be one of 60, 600"),
+    "a flow log retention of 10 days": ({"vpc_flow_logs_retention_days": 10}, "vpc_flow_logs_retention_days '10' is not valid: CloudWatch Logs keeps logs 1, 3"),
+    "a flow logs role name of 65 characters": ({"vpc_flow_logs_role_name": "f" * 65}, "vpc_flow_logs_role_name '" + "f" * 65 + "' is not valid: the flow logs' role takes at most 64"),
 }
 
 
@@ -138,6 +164,21 @@ def test_a_role_outside_the_play_is_not_checked():
     values = {name: value for name, value in VALID.items() if not name.startswith(("task_", "service_", "app_port", "app_cors", "app_jwt"))}
     values["task_cpu_units"] = 300   # ecs_service's input, but ecs_service is not asked about
     assert input_problems(values, SPECS, roles=("config", "aurora")) == []
+
+
+def test_the_snapshot_copy_is_not_checked_without_a_copy_region():
+    assert input_problems(dict(VALID, database_snapshot_copy_region="", database_snapshot_copy_keep=0), SPECS) == []
+
+
+def test_the_x_ray_daemon_is_not_checked_while_it_is_off():
+    assert input_problems(dict(VALID, xray_enabled=False, xray_daemon_cpu_units=4096, xray_daemon_image="no good"), SPECS) == []
+
+
+def test_the_x_ray_switch_given_as_text_is_read_as_ansible_reads_it():
+    assert input_problems(dict(VALID, xray_enabled="true", xray_daemon_memory_mb=1024), SPECS) == [
+        "xray_daemon_memory_mb '1024' is not valid: the X-Ray daemon's budget comes out of the task's size and must leave room "
+        "for the application, so it must be less than task_memory_mb '512'."
+    ]
 
 
 def test_numbers_given_as_text_are_read_as_ansible_reads_them():
