@@ -177,14 +177,15 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # Option -> the PutMetricAlarm / DescribeAlarms field, in the order diffs show them.
 FIELDS = {
@@ -312,10 +313,10 @@ def put_arguments(name, config, tags=None):
     return kwargs
 
 
-@AWSRetry.jittered_backoff()
 def _describe_alarm_pages(client, names):
-    # A paginator call is not wrapped by the client's retry decorator: retried here as a whole.
-    return client.get_paginator("describe_alarms").paginate(AlarmNames=names, AlarmTypes=["MetricAlarm"]).build_full_result()
+    return paginated_query_with_retries(
+        client, "describe_alarms", retry_decorator=jittered_backoff(), AlarmNames=names, AlarmTypes=["MetricAlarm"]
+    )
 
 
 class Alarms:
@@ -323,7 +324,7 @@ class Alarms:
 
     def __init__(self, module):
         self.module = module
-        self.client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("cloudwatch", retry_decorator=jittered_backoff())
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to {what}")

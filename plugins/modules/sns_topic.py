@@ -116,14 +116,15 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 PENDING = "PendingConfirmation"
 CASE_INSENSITIVE = ("email", "email-json")
@@ -195,10 +196,8 @@ def plan(params, current):
     }
 
 
-@AWSRetry.jittered_backoff()
 def _subscription_pages(client, arn):
-    # A paginator call is not wrapped by the client's retry decorator: retried here as a whole.
-    return client.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn).build_full_result()
+    return paginated_query_with_retries(client, "list_subscriptions_by_topic", retry_decorator=jittered_backoff(), TopicArn=arn)
 
 
 class Topics:
@@ -206,7 +205,7 @@ class Topics:
 
     def __init__(self, module):
         self.module = module
-        self.client = module.client("sns", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("sns", retry_decorator=jittered_backoff())
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to {what} SNS topic {self.module.params['name']}")
