@@ -17,7 +17,7 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "docs", "configuration.md")
 # In the order site.yml runs them.
-ROLES = ["config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler"]
+ROLES = ["config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler", "monitoring"]
 STACKS = {
     "config": "shared by every stack",
     "network_lookup": "Network stack",
@@ -25,6 +25,7 @@ STACKS = {
     "ecr": "ECR stack",
     "ecs_service": "Compute stack",
     "ecs_scheduler": "Scheduled Task stack",
+    "monitoring": "alarms of the Alerting Strategy, not a CDK stack",
 }
 # The specification's three CDK_* names that are not CDK_<VARIABLE> (plugins/lookup/cdk_environment.py).
 RENAMED = {"environment_name": "CDK_ENVIRONMENT", "aws_account_id": "CDK_ACCOUNT", "aws_region": "CDK_REGION"}

@@ -26,7 +26,7 @@ from ansible_collections.nestjs_playground.infra.plugins.filter.cron import cron
 from ansible_collections.nestjs_playground.infra.plugins.filter.fargate import fargate_size_problems
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler")
+ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler", "monitoring")
 
 # CloudWatch Logs' allowed retention periods, in days.
 LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
@@ -35,6 +35,8 @@ ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ELB_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
 TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
+EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
 NETWORK = [
     ("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "the id of the existing VPC to import, like vpc-0123456789abcdef0"),
@@ -264,6 +266,47 @@ def scheduler_problems(v):
     return problems
 
 
+def alarm_emails(value):
+    """monitoring_alarm_emails as a list of addresses: a list, or a comma-separated string (a CDK_* variable)."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def monitoring_problems(v):
+    enabled = v.get("monitoring_enabled", True)
+    if enabled is False or (isinstance(enabled, str) and enabled.strip().lower() in ("false", "no", "off", "0")):
+        return []   # nothing of it is built: its settings do not matter
+    problems = []
+    arn = v.get("monitoring_sns_topic_arn")
+    if _is_set(arn) and not (isinstance(arn, str) and SNS_TOPIC_ARN.match(arn.strip())):
+        problems.append(
+            f"monitoring_sns_topic_arn '{arn}' is not valid: it must be the ARN of a standard SNS topic, "
+            f"arn:aws:sns:<region>:<account id>:<topic name>, or empty to let the role create {v.get('monitoring_sns_topic_name', 'its own topic')}."
+        )
+    emails = alarm_emails(v.get("monitoring_alarm_emails"))
+    problems += [
+        f"monitoring_alarm_emails holds '{email}', which is not valid: it must list e-mail addresses like oncall@example.com."
+        for email in emails if not EMAIL.match(email)
+    ]
+    if _is_set(arn) and emails:
+        problems.append(
+            f"monitoring_alarm_emails ({', '.join(emails)}) is not valid with monitoring_sns_topic_arn: the addresses subscribe to the "
+            "topic this role creates, and an existing topic's subscribers are its owner's - subscribe them there, or leave "
+            "monitoring_sns_topic_arn empty."
+        )
+    for name in ("monitoring_cpu_threshold", "monitoring_database_cpu_threshold"):
+        number = _number(v.get(name), "float")
+        if number is not None and (number <= 0 or number >= 100):   # not a number: the type check says so
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a percentage above 0 and below 100.")
+    for name in ("monitoring_database_connections_threshold", "monitoring_http_5xx_threshold"):
+        number = _number(v.get(name), "int")
+        if number is not None and number < 1:
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a whole number of at least 1.")
+    return problems
+
+
 def name_length_problems(v):
     problems = []
     for name, longest, what in NAME_LENGTHS:
@@ -286,6 +329,7 @@ RULES = {
     "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
                                        "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
     "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
+    "monitoring": (monitoring_problems, ("monitoring_enabled",)),
 }
 
 

@@ -1,8 +1,8 @@
 """The monitoring role through site.yml against one local AWS endpoint: converge the whole site with the
 scheduler on and two e-mail subscribers, rerun, converge `--tags monitoring` alone (the tiers it watches
-read, not converged), edit a threshold in check mode, switch the scheduler off (its alarms go), switch to
-an existing topic (the role's own goes), switch monitoring off in check mode then for real (everything of
-the role goes), rerun, and refuse bad inputs before any AWS call. State read with boto3."""
+read, not converged), edit a threshold in check mode, switch the scheduler off (its alarms go), switch
+monitoring off in check mode then for real (every alarm and the topic with its subscribers go), rerun, switch it
+on with an existing topic (the alarms notify it, the role makes no topic), and refuse bad inputs before any AWS call. State read with boto3."""
 
 import pytest
 
@@ -21,7 +21,7 @@ ALARMS_TASK = "Ensure the alarms of the alerting strategy, notifying the topic o
 TOPIC_TASK = "Ensure the alarm topic and its e-mail subscribers (none of its own while monitoring_sns_topic_arn names another)"
 ALARMS_GONE_TASK = "Ensure none of the alarms exist"
 TOPIC_GONE_TASK = "Ensure the alarm topic this role created is deleted, with its subscriptions"
-CHECK_TASK = "Check the alarm topic, the e-mail addresses and the thresholds"
+CHECK_TASK = "Check every input before any AWS call"   # site.yml's pre-flight, with every role's inputs
 SCHEDULER_ALARMS = {f"{APP}-scheduler-cpu-high", f"{APP}-scheduler-not-running"}
 ALL_ALARMS = {f"{APP}-{suffix}" for suffix in ("app-cpu-high", "scheduler-cpu-high", "scheduler-not-running", "alb-unhealthy-targets",
                                                "alb-5xx", "app-5xx", "db-cpu-high", "db-connections-high")}
@@ -64,11 +64,11 @@ def scenario(ansible, tmp_path_factory):
     step("edit_check", on, {"monitoring_cpu_threshold": 90}, tags="monitoring", check=True)
     off = dict(on, schedule_task_cleanup_cron="")
     step("scheduler_off", off, tags="scheduler,monitoring")
+    step("off_check", off, {"monitoring_enabled": False}, tags="monitoring", check=True)
+    step("off", off, {"monitoring_enabled": False}, tags="monitoring")
+    step("off_again", off, {"monitoring_enabled": False}, tags="monitoring")
     external = dict(off, monitoring_sns_topic_arn=pager_arn, monitoring_alarm_emails=[])
     step("external_topic", external, tags="monitoring")
-    step("off_check", external, {"monitoring_enabled": False}, tags="monitoring", check=True)
-    step("off", external, {"monitoring_enabled": False}, tags="monitoring")
-    step("off_again", external, {"monitoring_enabled": False}, tags="monitoring")
     step("bad", {"monitoring_alarm_emails": ["oncall@example.com", "not-an-address"], "monitoring_sns_topic_arn": "arn:aws:sns:x",
                  "monitoring_cpu_threshold": 120}, expect_rc=None)
     return steps
@@ -185,40 +185,43 @@ def test_switching_the_scheduler_off_removes_its_alarms_only(scenario):
     assert removed == SCHEDULER_ALARMS
 
 
-def test_an_existing_topic_replaces_the_role_s_own_which_goes(scenario):
+def test_monitoring_off_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
+    run, state = scenario["off_check"]
+    assert run.changed_tasks() == [ALARMS_GONE_TASK, TOPIC_GONE_TASK]
+    assert state == scenario["scheduler_off"][1]
+
+
+def test_monitoring_off_removes_every_alarm_and_the_topic_with_its_subscriptions(scenario):
+    run, state = scenario["off"]
+    assert run.changed_tasks() == [ALARMS_GONE_TASK, TOPIC_GONE_TASK]
+    assert state["alarms"] == {}
+    assert state["topics"] == [PAGER]   # someone else's topic is not the role's
+    assert scenario["off_again"][0].host_stats()["changed"] == 0, scenario["off_again"][0].changed_tasks()
+    assert scenario["off_again"][1] == state
+    assert [line for line in run.result("Show what the environment is made of")["msg"] if line.startswith("Alarms")] == [
+        "Alarms      (none: monitoring_enabled is false)"]
+
+
+def test_an_existing_topic_gets_the_alarms_and_the_role_creates_no_topic_of_its_own(scenario):
     run, state = scenario["external_topic"]
     pager_arn = scenario["pager_arn"]
-    assert {TOPIC_TASK, ALARMS_TASK} <= set(run.changed_tasks())
+    assert ALARMS_TASK in run.changed_tasks() and TOPIC_TASK not in run.changed_tasks()
+    assert set(state["alarms"]) == ALL_ALARMS - SCHEDULER_ALARMS
     for name, alarm in state["alarms"].items():
         assert (alarm["AlarmActions"], alarm["OKActions"]) == ([pager_arn], [pager_arn]), name
     assert state["topics"] == [PAGER]
     assert state["subscribers"][PAGER] == [] and state["topic_tags"][PAGER] == {}   # someone else's: left as it was
 
 
-def test_monitoring_off_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
-    run, state = scenario["off_check"]
-    assert run.changed_tasks() == [ALARMS_GONE_TASK]   # the role's own topic is already gone
-    assert state == scenario["external_topic"][1]
-
-
-def test_monitoring_off_removes_every_alarm_of_the_role_and_keeps_the_existing_topic(scenario):
-    run, state = scenario["off"]
-    assert run.changed_tasks() == [ALARMS_GONE_TASK]
-    assert state["alarms"] == {}
-    assert state["topics"] == [PAGER]
-    assert scenario["off_again"][0].host_stats()["changed"] == 0, scenario["off_again"][0].changed_tasks()
-    assert scenario["off"][0].result("Show what the environment is made of")["msg"][-2:][0].startswith("Alarms      (none")
-
-
 def test_bad_monitoring_inputs_stop_the_run_before_any_aws_call_naming_each_problem(scenario):
     run, state = scenario["bad"]
     assert run.rc != 0
     message = run.failure()
-    assert "monitoring_sns_topic_arn 'arn:aws:sns:x' is not an SNS topic ARN" in message
-    assert "monitoring_alarm_emails holds 'not-an-address', which is not an e-mail address" in message
-    assert "monitoring_alarm_emails (oncall@example.com, not-an-address) subscribes to the topic this role creates" in message
+    assert "monitoring_sns_topic_arn 'arn:aws:sns:x' is not valid: it must be the ARN of a standard SNS topic" in message
+    assert "monitoring_alarm_emails holds 'not-an-address', which is not valid: it must list e-mail addresses" in message
+    assert "monitoring_alarm_emails (oncall@example.com, not-an-address) is not valid with monitoring_sns_topic_arn" in message
     assert "monitoring_cpu_threshold '120' is not valid: it must be a percentage above 0 and below 100." in message
     ran = [name for name, _ in run.results()]
     assert ran[-1] == CHECK_TASK
     assert not [name for name in ran if name.startswith(("Ensure", "Import", "Read", "Publish"))], ran
-    assert state == scenario["off_again"][1]
+    assert state == scenario["external_topic"][1]

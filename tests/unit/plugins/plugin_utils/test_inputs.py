@@ -32,7 +32,11 @@ VALID = {
     "scheduler_task_memory_mb": 512, "scheduler_task_cpu_units": 256, "scheduler_log_retention_days": 7,
     "scheduler_execution_role_name": "nestjs-playground-scheduler-dev-execution",
     "scheduler_task_role_name": "nestjs-playground-scheduler-dev-task",
+    "monitoring_enabled": True, "monitoring_sns_topic_arn": "", "monitoring_alarm_emails": ["oncall@example.com"],
+    "monitoring_sns_topic_name": "nestjs-playground-dev-alarms", "monitoring_cpu_threshold": 80, "monitoring_database_cpu_threshold": 80,
+    "monitoring_database_connections_threshold": "151", "monitoring_http_5xx_threshold": 10,
 }
+PAGER = "arn:aws:sns:us-east-1:123456789012:ops-pager"
 
 # (overrides, a fragment of the one expected problem): each names the variable, the value and what is allowed.
 BAD = {
@@ -87,6 +91,21 @@ BAD = {
     "a cluster identifier too long for its instances": ({"database_cluster_identifier": "c" * 60}, "the Aurora cluster (its instances add -writer and -reader) takes at most 56"),
     "a scheduler memory that does not fit": ({"scheduler_task_memory_mb": 8192}, "scheduler_task_memory_mb '8192' does not fit scheduler_task_cpu_units 256"),
     "a scheduler log retention of 2 days": ({"scheduler_log_retention_days": 2}, "scheduler_log_retention_days '2' is not valid"),
+    "a topic ARN of another service": ({"monitoring_sns_topic_arn": "arn:aws:sqs:us-east-1:123456789012:q", "monitoring_alarm_emails": []},
+                                       "monitoring_sns_topic_arn 'arn:aws:sqs:us-east-1:123456789012:q' is not valid: it must be the ARN of a standard SNS topic"),
+    "a FIFO topic ARN": ({"monitoring_sns_topic_arn": PAGER + ".fifo", "monitoring_alarm_emails": []}, "monitoring_sns_topic_arn '" + PAGER + ".fifo' is not valid"),
+    "an alarm address without a domain": ({"monitoring_alarm_emails": ["oncall@example.com", "oncall"]},
+                                          "monitoring_alarm_emails holds 'oncall', which is not valid: it must list e-mail addresses"),
+    "alarm addresses as one string with a bad one": ({"monitoring_alarm_emails": "a@example.com, b at example.com"},
+                                                     "monitoring_alarm_emails holds 'b at example.com'"),
+    "alarm addresses with an existing topic": ({"monitoring_sns_topic_arn": PAGER},
+                                               "monitoring_alarm_emails (oncall@example.com) is not valid with monitoring_sns_topic_arn"),
+    "an alarm CPU threshold of 120%": ({"monitoring_cpu_threshold": 120}, "monitoring_cpu_threshold '120' is not valid: it must be a percentage above 0 and below 100"),
+    "a database CPU threshold of 0": ({"monitoring_database_cpu_threshold": 0}, "monitoring_database_cpu_threshold '0' is not valid"),
+    "an alarm CPU threshold that is a word": ({"monitoring_cpu_threshold": "high"}, "monitoring_cpu_threshold 'high' is not valid: it must be a number"),
+    "a connections threshold of 0": ({"monitoring_database_connections_threshold": "0"},
+                                     "monitoring_database_connections_threshold '0' is not valid: it must be a whole number of at least 1"),
+    "a 5xx threshold of 2.5": ({"monitoring_http_5xx_threshold": 2.5}, "monitoring_http_5xx_threshold '2.5' is not valid: it must be a whole number"),
 }
 
 
@@ -121,6 +140,16 @@ def test_every_problem_is_reported_at_once():
 def test_the_scheduler_is_not_checked_while_it_is_off():
     values = dict(VALID, scheduler_enabled=False, schedule_task_cleanup_cron="nonsense", scheduler_task_memory_mb=1)
     assert input_problems(values, SPECS) == []
+
+
+def test_the_alarm_settings_are_not_checked_while_monitoring_is_off():
+    values = dict(VALID, monitoring_enabled=False, monitoring_sns_topic_arn="nonsense", monitoring_alarm_emails=["x"], monitoring_cpu_threshold=500)
+    assert input_problems(values, SPECS) == []
+
+
+def test_an_existing_topic_without_addresses_and_addresses_as_one_string_are_usable():
+    assert input_problems(dict(VALID, monitoring_sns_topic_arn=PAGER, monitoring_alarm_emails=[]), SPECS) == []
+    assert input_problems(dict(VALID, monitoring_alarm_emails="a@example.com, b@example.org"), SPECS) == []
 
 
 def test_a_role_outside_the_play_is_not_checked():
