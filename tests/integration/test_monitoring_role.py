@@ -45,15 +45,19 @@ def observe(ansible):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     pager_arn = ansible.client("sns").create_topic(Name=PAGER)["TopicArn"]
-    steps = {"pager_arn": pager_arn}
+    steps = {"pager_arn": pager_arn, "check_writes": {}}
     on = {"schedule_task_cleanup_cron": CRON, "monitoring_alarm_emails": EMAILS}
 
     def step(name, *extra, tags=None, check=False, expect_rc=0):
         args = ["--tags", tags] if tags else []
-        run = ansible.playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=args)
+        # check-mode runs go through the recording proxy: they must not attempt any write
+        mark = recorded.mark()
+        run = (ansible_recorded if check else ansible).playbook("site.yml", extra_vars=[lz, *extra], check=check, diff=True, args=args)
+        if check:
+            steps["check_writes"][name] = recorded.mutating_calls(mark)
         if expect_rc == 0:
             assert run.rc == 0, f"{name}: {run!r}"
         steps[name] = (run, observe(ansible))
@@ -174,6 +178,7 @@ def test_an_edit_in_check_mode_shows_the_new_threshold_and_writes_nothing(scenar
     assert changed == {f"{APP}-app-cpu-high", f"{APP}-scheduler-cpu-high"}
     assert (diff["before"][f"{APP}-app-cpu-high"]["threshold"], diff["after"][f"{APP}-app-cpu-high"]["threshold"]) == (80.0, 90.0)
     assert state == scenario["converge"][1]
+    assert scenario["check_writes"]["edit_check"] == []
 
 
 def test_switching_the_scheduler_off_removes_its_alarms_only(scenario):
@@ -189,6 +194,7 @@ def test_monitoring_off_in_check_mode_reports_the_removals_and_removes_nothing(s
     run, state = scenario["off_check"]
     assert run.changed_tasks() == [ALARMS_GONE_TASK, TOPIC_GONE_TASK]
     assert state == scenario["scheduler_off"][1]
+    assert scenario["check_writes"]["off_check"] == []
 
 
 def test_monitoring_off_removes_every_alarm_and_the_topic_with_its_subscriptions(scenario):
