@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from conftest import OUTPUTS_TASK
 from conftest import landing_zone
 
 pytestmark = pytest.mark.integration
@@ -21,14 +22,14 @@ RESTORE_TASK = "Ensure the cluster restored to the point in time, in the source'
 WRITER_TASK = "Ensure the restored cluster's Serverless v2 writer instance"
 SWITCH_TASK = "Point the credentials secret at the restored cluster (host and dbClusterIdentifier; the password stays)"
 REFUSAL_TASK = "Refuse unusable restore inputs, before any AWS call"
-# Fields of a cluster that move by themselves (the emulator's restorable window follows the clock).
+# Fields of a cluster or an instance that move by themselves (the emulator's restorable window follows the clock).
 VOLATILE = ("LatestRestorableTime",)
 
 
 def clusters(ansible):
     rds = ansible.client("rds")
     found = {c["DBClusterIdentifier"]: {k: v for k, v in c.items() if k not in VOLATILE} for c in rds.describe_db_clusters()["DBClusters"]}
-    instances = {i["DBInstanceIdentifier"]: i for i in rds.describe_db_instances()["DBInstances"]}
+    instances = {i["DBInstanceIdentifier"]: {k: v for k, v in i.items() if k not in VOLATILE} for i in rds.describe_db_instances()["DBInstances"]}
     return found, instances
 
 
@@ -189,7 +190,7 @@ def test_site_yml_points_the_secret_back_unless_the_inventory_names_the_restored
     back = scenario["site_back_check"][0]
     assert back.changed_tasks() == ["Fill in the secret's host and cluster once the cluster exists"]
     adopts = scenario["site_adopts_check"][0]
-    # it adopts the restored cluster; only the restore's own tags go
-    assert adopts.changed_tasks() == ["Ensure the encrypted Aurora Serverless v2 PostgreSQL cluster"]
+    # it adopts the restored cluster (only the restore's own tags go), and the outputs name its endpoint
+    assert adopts.changed_tasks() == ["Ensure the encrypted Aurora Serverless v2 PostgreSQL cluster", OUTPUTS_TASK]
     diff = adopts.result("Ensure the encrypted Aurora Serverless v2 PostgreSQL cluster")["diff"]
     assert set(diff["before"]["tags"]) - set(diff["after"]["tags"]) == {"RestoredFrom", "RestoredTo"}
