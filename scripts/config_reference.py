@@ -25,7 +25,7 @@ STACKS = {
     "ecr": "ECR stack",
     "ecs_service": "Compute stack",
     "ecs_scheduler": "Scheduled Task stack",
-    "monitoring": "Infrastructure Monitoring, after the stacks",
+    "monitoring": "alarms of the Alerting Strategy and VPC flow logs (Infrastructure Monitoring), not a CDK stack",
 }
 # The specification's three CDK_* names that are not CDK_<VARIABLE> (plugins/lookup/cdk_environment.py).
 RENAMED = {"environment_name": "CDK_ENVIRONMENT", "aws_account_id": "CDK_ACCOUNT", "aws_region": "CDK_REGION"}

@@ -16,7 +16,8 @@ description:
     task definitions), the cron expression, names usable in every AWS name derived from C(app_name) and
     C(environment_name) (load balancer and target group names at most 32 characters, IAM role names at most 64,
     the Aurora cluster's rules), ports, the JWT expiry format, CORS origins, the region, the account id's form,
-    the log retention periods CloudWatch allows and the shape of the network ids.
+    the log retention periods CloudWatch allows, the shape of the network ids, and the alarm
+    settings (topic ARN, e-mail addresses, thresholds) while C(monitoring_enabled) is true.
   - Whether the VPC, zone, certificate and JWT parameter exist, and whether the credentials belong to
     C(aws_account_id), are read-only AWS checks of the module nestjs_playground.infra.imported_network_info.
   - A variable that is not defined in the play (its role is not part of it) is not checked.

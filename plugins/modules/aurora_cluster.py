@@ -28,6 +28,13 @@ description:
   - With O(state=absent), a cluster with deletion protection is only deleted when
     O(deletion_protection=false) is given (it is turned off first); otherwise the module fails before
     any change, in check mode too. A final snapshot is taken unless O(skip_final_snapshot=true).
+  - With O(restore_from), a cluster that does not exist is created by a point-in-time restore of another
+    cluster (C(RestoreDBClusterToPointInTime)) instead of empty - the source's data, database name, master
+    user and password, engine version and encryption key - with the source's subnet group, security groups,
+    port and Serverless v2 scaling unless the options give others. The source cluster is only read. The
+    restore time is checked against the source's restorable window before any change, and the restore
+    always waits until the restored cluster is C(available). Once the cluster exists, it converges as any
+    other and O(restore_from) is not used again.
   - Supports check mode and diff mode; waits (optionally, with a timeout) until the cluster is
     C(available) again; retries throttling with jittered backoff.
 author:
@@ -142,6 +149,28 @@ options:
       - With O(state=absent) and O(skip_final_snapshot=false), the final snapshot's identifier;
         C(<db_cluster_identifier>-final-<UTC time>) when not given.
     type: str
+  restore_from:
+    description:
+      - Create the cluster, when it does not exist, by a point-in-time restore of this source cluster.
+      - O(master_username), O(master_user_password_secret_arn), O(database_name), O(engine_version),
+        O(storage_encrypted) and O(kms_key_id) do not apply to a restore (the restored cluster keeps the
+        source's); O(db_subnet_group_name), O(vpc_security_group_ids), O(port), O(min_capacity),
+        O(max_capacity), O(deletion_protection) and O(copy_tags_to_snapshot) default to the source's.
+    type: dict
+    suboptions:
+      source_db_cluster_identifier:
+        description: The cluster to restore from; it must exist (a deleted cluster restores from a snapshot instead).
+        type: str
+        required: true
+      restore_to_time:
+        description:
+          - The time to restore to, ISO 8601 with a time zone (C(2026-11-28T09:30:00Z)), within the source's
+            restorable window (from its earliest to its latest restorable time).
+          - Exactly one of O(restore_from.restore_to_time) and O(restore_from.use_latest_restorable_time=true).
+        type: str
+      use_latest_restorable_time:
+        description: Restore to the latest restorable time (usually five minutes ago or less).
+        type: bool
   instances_deleted_first:
     description:
       - With O(state=absent), the identifiers of the cluster's instances that earlier tasks of the same
@@ -175,6 +204,16 @@ EXAMPLES = r"""
     min_capacity: 0
     max_capacity: 1
     seconds_until_auto_pause: 300
+    tags:
+      App: nestjs-playground
+
+- name: Restore the cluster as it was at 09:30 UTC into a new cluster, in the source's subnets and security groups
+  nestjs_playground.infra.aurora_cluster:
+    db_cluster_identifier: nestjs-playground-prd-restored
+    restore_from:
+      source_db_cluster_identifier: nestjs-playground-prd
+      restore_to_time: "2026-11-28T09:30:00Z"
+    deletion_protection: true
     tags:
       App: nestjs-playground
 
@@ -228,6 +267,12 @@ cluster:
       description: The instances that use the cluster parameter group's settings only after their next reboot.
       type: list
       elements: str
+restored:
+  description:
+    - With O(restore_from), whether this run restored the cluster (in check mode, would restore it); false
+      when the cluster already existed.
+  returned: when O(restore_from) is given
+  type: bool
 final_snapshot_identifier:
   description: With O(state=absent), the final snapshot taken (in check mode, that would be taken).
   returned: when O(state=absent) deletes the cluster and O(skip_final_snapshot=false)
@@ -427,6 +472,87 @@ def reboot_warning(identifier, instances):
     )
 
 
+def parse_restore_time(text):
+    """(aware datetime, None) or (None, what is wrong) for an ISO 8601 time with a time zone. Pure."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except (AttributeError, ValueError):
+        return None, f"restore_to_time '{text}' is not an ISO 8601 time like 2026-11-28T09:30:00Z"
+    if moment.tzinfo is None:
+        return None, f"restore_to_time '{text}' has no time zone: add Z for UTC (2026-11-28T09:30:00Z) or an offset"
+    return moment, None
+
+
+def restore_time_problem(moment, source):
+    """Why ``moment`` cannot be restored to from ``source`` (a DescribeDBClusters entry), or None. Pure.
+
+    The window is the source's EarliestRestorableTime to LatestRestorableTime; a bound AWS does not report
+    is not checked.
+    """
+    earliest, latest = source.get("EarliestRestorableTime"), source.get("LatestRestorableTime")
+    identifier = source.get("DBClusterIdentifier")
+    if earliest is not None and moment < earliest:
+        return (f"restore_to_time {moment.isoformat()} is before the earliest restorable time of cluster {identifier}, "
+                f"{earliest.isoformat()} (its automated backups reach back backup_retention_period days)")
+    if latest is not None and moment > latest:
+        return (f"restore_to_time {moment.isoformat()} is after the latest restorable time of cluster {identifier}, "
+                f"{latest.isoformat()}: use a time up to then, or use_latest_restorable_time")
+    return None
+
+
+def source_scaling(source):
+    """The source's Serverless v2 scaling block, in the form of ``desired_scaling``."""
+    scaling = source.get("ServerlessV2ScalingConfiguration") or {}
+    block = {key: scaling[key] for key in ("MinCapacity", "MaxCapacity") if scaling.get(key) is not None}
+    if block.get("MinCapacity") is not None and float(block["MinCapacity"]) == 0 and scaling.get("SecondsUntilAutoPause"):
+        block["SecondsUntilAutoPause"] = scaling["SecondsUntilAutoPause"]
+    return block or None
+
+
+def restore_arguments(identifier, restore, moment, desired, params, source, tags):
+    """The RestoreDBClusterToPointInTime arguments: what the options ask, else the source's. Pure."""
+    groups = desired.get("vpc_security_group_ids")
+    if groups is None:
+        groups = sorted(g["VpcSecurityGroupId"] for g in source.get("VpcSecurityGroups", []))
+    values = {
+        "DBClusterIdentifier": identifier,
+        "SourceDBClusterIdentifier": restore["source_db_cluster_identifier"],
+        "RestoreType": "full-copy",
+        "DBSubnetGroupName": params.get("db_subnet_group_name") or source.get("DBSubnetGroup"),
+        "VpcSecurityGroupIds": groups or None,
+        "Port": desired.get("port") or source.get("Port"),
+        "ServerlessV2ScalingConfiguration": desired.get("scaling") or source_scaling(source),
+        "DeletionProtection": desired.get("deletion_protection"),
+        "CopyTagsToSnapshot": desired["copy_tags_to_snapshot"] if desired.get("copy_tags_to_snapshot") is not None
+        else source.get("CopyTagsToSnapshot"),
+        "DBClusterParameterGroupName": desired.get("db_cluster_parameter_group_name"),
+        "KmsKeyId": params.get("kms_key_id"),
+        "Tags": ansible_dict_to_boto3_tag_list(tags),
+    }
+    if restore.get("use_latest_restorable_time"):
+        values["UseLatestRestorableTime"] = True
+    else:
+        values["RestoreToTime"] = moment
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def restored_view(kwargs, source):
+    """The owned fields of the cluster a restore with ``kwargs`` creates (check mode and diff). Pure."""
+    view = {
+        "engine_version": source.get("EngineVersion"),
+        "vpc_security_group_ids": kwargs.get("VpcSecurityGroupIds"),
+        "port": kwargs.get("Port"),
+        "scaling": kwargs.get("ServerlessV2ScalingConfiguration"),
+        "deletion_protection": kwargs.get("DeletionProtection"),
+        "copy_tags_to_snapshot": kwargs.get("CopyTagsToSnapshot"),
+        "db_cluster_parameter_group_name": kwargs.get("DBClusterParameterGroupName"),
+    }
+    view = {key: value for key, value in view.items() if value is not None}
+    view["restored_from"] = kwargs["SourceDBClusterIdentifier"]
+    view["restore_to_time"] = kwargs["RestoreToTime"].isoformat() if "RestoreToTime" in kwargs else "latest restorable time"
+    return view
+
+
 def snake_view(owned):
     """Owned fields for diffs and results, scaling in snake_case."""
     view = {key: value for key, value in owned.items() if value is not MISSING and value is not None}
@@ -500,6 +626,12 @@ class Clusters:
             return self.rds.create_db_cluster(aws_retry=True, **kwargs)["DBCluster"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, "create")
+
+    def restore(self, kwargs):
+        try:
+            return self.rds.restore_db_cluster_to_point_in_time(aws_retry=True, **kwargs)["DBCluster"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "restore")
 
     def modify(self, identifier, kwargs):
         try:
@@ -581,11 +713,57 @@ def ensure_absent(module, clusters, identifier, cluster):
     module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}), **result)
 
 
+def ensure_restored(module, clusters, identifier, desired, new_tags):
+    """Create the missing cluster by a point-in-time restore of ``restore_from``; the source is only read."""
+    params, restore = module.params, module.params["restore_from"]
+    source_id = restore["source_db_cluster_identifier"]
+    if source_id == identifier:
+        module.fail_json(msg=f"Cluster {identifier} cannot be restored onto itself: give the restored cluster another identifier")
+    moment = None
+    if not restore["use_latest_restorable_time"]:
+        if not restore["restore_to_time"]:
+            module.fail_json(msg="restore_from needs restore_to_time, or use_latest_restorable_time: true")
+        moment, problem = parse_restore_time(restore["restore_to_time"])
+        if problem:
+            module.fail_json(msg=problem)
+    source = clusters.describe(source_id)
+    if source is None:
+        module.fail_json(msg=f"Cluster {source_id} to restore from does not exist: a point-in-time restore needs the source "
+                             "cluster (restore a deleted cluster from its final snapshot instead)")
+    problem = restore_time_problem(moment, source) if moment else None
+    if problem:
+        module.fail_json(msg=problem)
+    kwargs = restore_arguments(identifier, restore, moment, desired, params, source, new_tags)
+    after = restored_view(kwargs, source)
+    predicted = {"DBClusterIdentifier": identifier, "Status": "creating", "DatabaseName": source.get("DatabaseName"),
+                 "MasterUsername": source.get("MasterUsername"), "Engine": source.get("Engine"),
+                 "StorageEncrypted": source.get("StorageEncrypted"), "DBSubnetGroup": kwargs.get("DBSubnetGroupName"),
+                 "Port": kwargs.get("Port")}
+    owned = {key: value for key, value in after.items() if key not in ("restored_from", "restore_to_time")}
+    if not module.check_mode:
+        clusters.restore(kwargs)
+        predicted = clusters.wait(identifier)
+        # What a restore cannot set (backups, backup window) is modified once the cluster is available.
+        fields = [field for field in plan_update(desired, current_state(predicted)) if field in ("backup_retention_period", "preferred_backup_window")]
+        if fields:
+            clusters.modify(identifier, modify_arguments(fields, desired, params))
+            predicted = clusters.wait(identifier)
+    for field in ("backup_retention_period", "preferred_backup_window"):
+        if desired.get(field) is not None:
+            owned[field] = desired[field]
+            after[field] = desired[field]
+    view = result_view(predicted, owned, new_tags)
+    module.exit_json(changed=True, restored=True, cluster=view, diff=make_diff({}, dict(snake_view(after), tags=new_tags)))
+
+
 def ensure_present(module, clusters, identifier, cluster):
     params = module.params
     desired = desired_state(params)
     current_tags = boto3_tag_list_to_ansible_dict(cluster.get("TagList", [])) if cluster else {}
     new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
+    if cluster is None and params["restore_from"]:
+        ensure_restored(module, clusters, identifier, desired, new_tags)
+    restored = {"restored": False} if params["restore_from"] else {}
 
     if cluster is None:
         missing = [name for name in ("master_username", "master_user_password_secret_arn", "min_capacity", "max_capacity") if params.get(name) is None]
@@ -622,6 +800,7 @@ def ensure_present(module, clusters, identifier, cluster):
         changed=changed,
         cluster=dict(result_view(cluster, after, new_tags), instances_pending_reboot=pending),
         diff=make_diff(dict(snake_view(current), tags=current_tags), dict(snake_view(after), tags=new_tags)),
+        **restored
     )
 
 
@@ -654,6 +833,16 @@ def main():
         skip_final_snapshot=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
         instances_deleted_first=dict(type="list", elements="str", default=[]),
+        restore_from=dict(
+            type="dict",
+            options=dict(
+                source_db_cluster_identifier=dict(type="str", required=True),
+                restore_to_time=dict(type="str"),
+                use_latest_restorable_time=dict(type="bool"),
+            ),
+            mutually_exclusive=[["restore_to_time", "use_latest_restorable_time"]],
+            required_one_of=[["restore_to_time", "use_latest_restorable_time"]],
+        ),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )

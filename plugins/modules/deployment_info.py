@@ -102,8 +102,8 @@ ecr:
 compute:
   description:
     - The compute tier as nestjs_playground.infra.ecs_service publishes it (cluster, cluster_arn, service,
-      task_definition_arn, execution_role_arn, task_role_arn, log_group, alb_dns, app_url,
-      app_security_group_id); null when the service is not active.
+      task_definition_arn, execution_role_arn, task_role_arn, log_group, alb_dns, load_balancer_arn,
+      target_group_arn, app_url, app_security_group_id); null when the service is not active.
   returned: when asked
   type: dict
 scheduler:
@@ -170,6 +170,8 @@ def compute_fact(names, cluster, service, task_definition, load_balancer):
         "task_role_arn": (task_definition or {}).get("taskRoleArn"),
         "log_group": _container_log_group(task_definition),
         "alb_dns": (load_balancer or {}).get("DNSName"),
+        "load_balancer_arn": (load_balancer or {}).get("LoadBalancerArn"),
+        "target_group_arn": next((lb.get("targetGroupArn") for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")), None),
         "app_url": names["app_url"],
         "app_security_group_id": _security_group(service),
     }

@@ -37,6 +37,8 @@ PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ELB_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
 TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")
+EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
 NETWORK = [
     ("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "the id of the existing VPC to import, like vpc-0123456789abcdef0"),
@@ -353,12 +355,6 @@ def xray_problems(v):
     return problems
 
 
-def monitoring_problems(v):
-    if "vpc_flow_logs_retention_days" in v:
-        return _log_retention("vpc_flow_logs_retention_days", v["vpc_flow_logs_retention_days"])
-    return []
-
-
 def scheduler_problems(v):
     if v.get("scheduler_enabled") is not True:
         return []   # nothing of it is built: its sizing does not matter
@@ -368,6 +364,49 @@ def scheduler_problems(v):
     )
     if "scheduler_log_retention_days" in v:
         problems += _log_retention("scheduler_log_retention_days", v["scheduler_log_retention_days"])
+    return problems
+
+
+def alarm_emails(value):
+    """monitoring_alarm_emails as a list of addresses: a list, or a comma-separated string (a CDK_* variable)."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def monitoring_problems(v):
+    problems = []
+    if "vpc_flow_logs_retention_days" in v:
+        problems += _log_retention("vpc_flow_logs_retention_days", v["vpc_flow_logs_retention_days"])
+    enabled = v.get("monitoring_enabled", True)
+    if enabled is False or (isinstance(enabled, str) and enabled.strip().lower() in ("false", "no", "off", "0")):
+        return problems   # no alarm is built: their settings do not matter
+    arn = v.get("monitoring_sns_topic_arn")
+    if _is_set(arn) and not (isinstance(arn, str) and SNS_TOPIC_ARN.match(arn.strip())):
+        problems.append(
+            f"monitoring_sns_topic_arn '{arn}' is not valid: it must be the ARN of a standard SNS topic, "
+            f"arn:aws:sns:<region>:<account id>:<topic name>, or empty to let the role create {v.get('monitoring_sns_topic_name', 'its own topic')}."
+        )
+    emails = alarm_emails(v.get("monitoring_alarm_emails"))
+    problems += [
+        f"monitoring_alarm_emails holds '{email}', which is not valid: it must list e-mail addresses like oncall@example.com."
+        for email in emails if not EMAIL.match(email)
+    ]
+    if _is_set(arn) and emails:
+        problems.append(
+            f"monitoring_alarm_emails ({', '.join(emails)}) is not valid with monitoring_sns_topic_arn: the addresses subscribe to the "
+            "topic this role creates, and an existing topic's subscribers are its owner's - subscribe them there, or leave "
+            "monitoring_sns_topic_arn empty."
+        )
+    for name in ("monitoring_cpu_threshold", "monitoring_database_cpu_threshold"):
+        number = _number(v.get(name), "float")
+        if number is not None and (number <= 0 or number >= 100):   # not a number: the type check says so
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a percentage above 0 and below 100.")
+    for name in ("monitoring_database_connections_threshold", "monitoring_http_5xx_threshold"):
+        number = _number(v.get(name), "int")
+        if number is not None and number < 1:
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a whole number of at least 1.")
     return problems
 
 
@@ -393,7 +432,7 @@ RULES = {
     "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
                                        "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
     "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
-    "monitoring": (monitoring_problems, ()),
+    "monitoring": (monitoring_problems, ("monitoring_enabled",)),
 }
 
 

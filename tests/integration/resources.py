@@ -15,6 +15,7 @@ CREATED = (
     "security groups", "iam roles", "log groups", "ecr repositories", "ecr images", "db clusters", "db instances",
     "db subnet groups", "db cluster snapshots", "secrets", "dns records", "scalable targets", "scaling policies",
     "db cluster parameter groups", "flow logs",
+    "alarms", "sns topics",
 )
 # What it imports (the landing zone's): destroy.yml never deletes it.
 IMPORTED = ("vpcs", "subnets", "hosted zones", "certificates", "ssm parameters")
@@ -105,6 +106,10 @@ def what_exists(ansible):
         "subnets": sorted(s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]),
         "certificates": sorted(c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]),
         "ssm parameters": sorted(p["Name"] for p in ssm.describe_parameters()["Parameters"]),
+        # The monitoring role's; autoscaling's own target-tracking alarms go with its scaling policies.
+        "alarms": sorted(a["AlarmName"] for a in ansible.client("cloudwatch").describe_alarms()["MetricAlarms"]
+                         if not a["AlarmName"].startswith("TargetTracking-")),
+        "sns topics": sorted(t["TopicArn"].split(":")[-1] for t in ansible.client("sns").list_topics()["Topics"]),
     }
     for part in (_ecs, _load_balancing, _database, _dns):
         state.update(part(ansible))

@@ -15,8 +15,12 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster 
     final_snapshot_name,
     instances_pending_reboot,
     modify_arguments,
+    parse_restore_time,
     plan_update,
     reboot_warning,
+    restore_arguments,
+    restore_time_problem,
+    restored_view,
     scaling_differs,
     snake_view,
     version_tuple,
@@ -596,3 +600,62 @@ def test_every_instance_waits_for_a_reboot_after_the_group_changes_and_aws_says_
     message = reboot_warning(CLUSTER_ID, ["c-reader"])
     assert "c-reader" in message and "reboot-db-instance" in message
     assert reboot_warning(CLUSTER_ID, []) is None
+
+
+# point-in-time restore ----------------------------------------------------------------------------
+
+RESTORABLE = described(EarliestRestorableTime=datetime(2026, 11, 21, 3, 0, tzinfo=timezone.utc),
+                       LatestRestorableTime=datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc))
+RESTORE = {"source_db_cluster_identifier": CLUSTER_ID, "restore_to_time": "2026-11-28T09:30:00Z", "use_latest_restorable_time": None}
+
+
+def test_a_restore_time_needs_iso_8601_with_a_time_zone():
+    moment, problem = parse_restore_time("2026-11-28T09:30:00Z")
+    assert problem is None and moment == datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+    assert parse_restore_time("2026-11-28T11:30:00+02:00")[0] == moment
+    assert "has no time zone: add Z for UTC" in parse_restore_time("2026-11-28T09:30:00")[1]
+    assert "is not an ISO 8601 time" in parse_restore_time("yesterday")[1]
+
+
+def test_a_restore_time_outside_the_restorable_window_is_refused_with_the_window():
+    inside = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+    assert restore_time_problem(inside, RESTORABLE) is None
+    early = restore_time_problem(datetime(2026, 11, 1, tzinfo=timezone.utc), RESTORABLE)
+    assert "is before the earliest restorable time of cluster nestjs-playground-dev, 2026-11-21T03:00:00+00:00" in early
+    late = restore_time_problem(datetime(2026, 11, 28, 11, 0, tzinfo=timezone.utc), RESTORABLE)
+    assert "is after the latest restorable time" in late and "use_latest_restorable_time" in late
+    assert restore_time_problem(inside, described()) is None   # a window AWS does not report is not checked
+
+
+def test_a_restore_takes_the_source_s_subnets_security_groups_port_and_scaling_by_default():
+    moment = parse_restore_time(RESTORE["restore_to_time"])[0]
+    kwargs = restore_arguments("restored", RESTORE, moment, desired_state(params()), params(), RESTORABLE, {"App": "a"})
+    assert kwargs == {
+        "DBClusterIdentifier": "restored", "SourceDBClusterIdentifier": CLUSTER_ID, "RestoreType": "full-copy",
+        "RestoreToTime": moment, "DBSubnetGroupName": "nestjs-playground-dev-db",
+        "VpcSecurityGroupIds": ["sg-0aaa", "sg-0bbb", "sg-0ccc"], "Port": 5432,
+        "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.0, "MaxCapacity": 1.0, "SecondsUntilAutoPause": 300},
+        "CopyTagsToSnapshot": True, "Tags": [{"Key": "App", "Value": "a"}],
+    }
+    # nothing of the source's master user, password, database name or key: a restore keeps the source's
+    assert not {"MasterUsername", "MasterUserPassword", "DatabaseName", "KmsKeyId", "EngineVersion"} & set(kwargs)
+
+
+def test_a_restore_takes_what_the_options_ask_over_the_source_s_and_the_latest_time():
+    asked = params(vpc_security_group_ids=["sg-new"], min_capacity=1.0, max_capacity=4.0, deletion_protection=True,
+                   db_subnet_group_name="other")
+    latest = dict(RESTORE, restore_to_time=None, use_latest_restorable_time=True)
+    kwargs = restore_arguments("restored", latest, None, desired_state(asked), asked, RESTORABLE, {})
+    assert kwargs["UseLatestRestorableTime"] is True and "RestoreToTime" not in kwargs
+    assert kwargs["VpcSecurityGroupIds"] == ["sg-new"]
+    assert kwargs["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 1.0, "MaxCapacity": 4.0}
+    assert (kwargs["DeletionProtection"], kwargs["DBSubnetGroupName"]) == (True, "other")
+
+
+def test_the_restored_view_says_from_where_and_to_when():
+    moment = parse_restore_time(RESTORE["restore_to_time"])[0]
+    kwargs = restore_arguments("restored", RESTORE, moment, desired_state(params()), params(), RESTORABLE, {})
+    view = restored_view(kwargs, RESTORABLE)
+    assert view["restored_from"] == CLUSTER_ID
+    assert view["restore_to_time"] == "2026-11-28T09:30:00+00:00"
+    assert view["engine_version"] == "17.5" and view["vpc_security_group_ids"] == ["sg-0aaa", "sg-0bbb", "sg-0ccc"]

@@ -19,7 +19,11 @@ SERVICE = {
     "status": "ACTIVE",
     "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/app-dev:3",
     "networkConfiguration": {"awsvpcConfiguration": {"securityGroups": ["sg-app"], "subnets": ["subnet-a"]}},
+    "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/app-dev-tg/73e2d6bc24d8a067",
+                       "containerName": "app", "containerPort": 3000}],
 }
+LOAD_BALANCER = {"DNSName": "app-dev-alb-1.us-east-1.elb.amazonaws.com",
+                 "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/app-dev-alb/50dc6c495c0c9188"}
 TASK_DEFINITION = {
     "executionRoleArn": "arn:aws:iam::123456789012:role/app-dev-execution",
     "taskRoleArn": "arn:aws:iam::123456789012:role/app-dev-task",
@@ -50,15 +54,20 @@ def test_the_ecr_fact_is_name_uri_and_arn():
 
 
 def test_the_compute_fact_reads_roles_and_log_group_from_the_running_task_definition():
-    fact = compute_fact(NAMES, {"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/app-dev"}, SERVICE, TASK_DEFINITION,
-                        {"DNSName": "app-dev-alb-1.us-east-1.elb.amazonaws.com"})
+    fact = compute_fact(NAMES, {"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/app-dev"}, SERVICE, TASK_DEFINITION, LOAD_BALANCER)
     assert fact == {
         "cluster": "app-dev", "cluster_arn": "arn:aws:ecs:us-east-1:1:cluster/app-dev", "service": "app-dev",
         "task_definition_arn": SERVICE["taskDefinition"], "execution_role_arn": TASK_DEFINITION["executionRoleArn"],
         "task_role_arn": TASK_DEFINITION["taskRoleArn"], "log_group": "/ecs/app-dev",
-        "alb_dns": "app-dev-alb-1.us-east-1.elb.amazonaws.com", "app_url": "https://api.example.com",
+        "alb_dns": "app-dev-alb-1.us-east-1.elb.amazonaws.com", "load_balancer_arn": LOAD_BALANCER["LoadBalancerArn"],
+        "target_group_arn": SERVICE["loadBalancers"][0]["targetGroupArn"], "app_url": "https://api.example.com",
         "app_security_group_id": "sg-app",
     }
+
+
+def test_the_compute_fact_without_load_balancer_or_target_group_reads_them_as_none():
+    fact = compute_fact(NAMES, {"clusterArn": "arn"}, dict(SERVICE, loadBalancers=[]), TASK_DEFINITION, None)
+    assert (fact["load_balancer_arn"], fact["target_group_arn"], fact["alb_dns"]) == (None, None, None)
 
 
 def test_an_inactive_or_missing_service_reads_as_no_compute_tier():

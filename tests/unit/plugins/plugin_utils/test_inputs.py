@@ -39,7 +39,11 @@ VALID = {
     "xray_daemon_memory_mb": 64,
     "vpc_flow_logs_enabled": True, "vpc_flow_logs_traffic_type": "ALL", "vpc_flow_logs_max_aggregation_interval": 600,
     "vpc_flow_logs_retention_days": 7, "vpc_flow_logs_role_name": "nestjs-playground-dev-flow-logs",
+    "monitoring_enabled": True, "monitoring_sns_topic_arn": "", "monitoring_alarm_emails": ["oncall@example.com"],
+    "monitoring_sns_topic_name": "nestjs-playground-dev-alarms", "monitoring_cpu_threshold": 80, "monitoring_database_cpu_threshold": 80,
+    "monitoring_database_connections_threshold": "151", "monitoring_http_5xx_threshold": 10,
 }
+PAGER = "arn:aws:sns:us-east-1:123456789012:ops-pager"
 
 # (overrides, a fragment of the one expected problem): each names the variable, the value and what is allowed.
 BAD = {
@@ -124,6 +128,21 @@ BAD = {
     "a flow log aggregation of 5 minutes": ({"vpc_flow_logs_max_aggregation_interval": 300}, "vpc_flow_logs_max_aggregation_interval '300' is not valid: it must be one of 60, 600"),
     "a flow log retention of 10 days": ({"vpc_flow_logs_retention_days": 10}, "vpc_flow_logs_retention_days '10' is not valid: CloudWatch Logs keeps logs 1, 3"),
     "a flow logs role name of 65 characters": ({"vpc_flow_logs_role_name": "f" * 65}, "vpc_flow_logs_role_name '" + "f" * 65 + "' is not valid: the flow logs' role takes at most 64"),
+    "a topic ARN of another service": ({"monitoring_sns_topic_arn": "arn:aws:sqs:us-east-1:123456789012:q", "monitoring_alarm_emails": []},
+                                       "monitoring_sns_topic_arn 'arn:aws:sqs:us-east-1:123456789012:q' is not valid: it must be the ARN of a standard SNS topic"),
+    "a FIFO topic ARN": ({"monitoring_sns_topic_arn": PAGER + ".fifo", "monitoring_alarm_emails": []}, "monitoring_sns_topic_arn '" + PAGER + ".fifo' is not valid"),
+    "an alarm address without a domain": ({"monitoring_alarm_emails": ["oncall@example.com", "oncall"]},
+                                          "monitoring_alarm_emails holds 'oncall', which is not valid: it must list e-mail addresses"),
+    "alarm addresses as one string with a bad one": ({"monitoring_alarm_emails": "a@example.com, b at example.com"},
+                                                     "monitoring_alarm_emails holds 'b at example.com'"),
+    "alarm addresses with an existing topic": ({"monitoring_sns_topic_arn": PAGER},
+                                               "monitoring_alarm_emails (oncall@example.com) is not valid with monitoring_sns_topic_arn"),
+    "an alarm CPU threshold of 120%": ({"monitoring_cpu_threshold": 120}, "monitoring_cpu_threshold '120' is not valid: it must be a percentage above 0 and below 100"),
+    "a database CPU threshold of 0": ({"monitoring_database_cpu_threshold": 0}, "monitoring_database_cpu_threshold '0' is not valid"),
+    "an alarm CPU threshold that is a word": ({"monitoring_cpu_threshold": "high"}, "monitoring_cpu_threshold 'high' is not valid: it must be a number"),
+    "a connections threshold of 0": ({"monitoring_database_connections_threshold": "0"},
+                                     "monitoring_database_connections_threshold '0' is not valid: it must be a whole number of at least 1"),
+    "a 5xx threshold of 2.5": ({"monitoring_http_5xx_threshold": 2.5}, "monitoring_http_5xx_threshold '2.5' is not valid: it must be a whole number"),
 }
 
 
@@ -158,6 +177,16 @@ def test_every_problem_is_reported_at_once():
 def test_the_scheduler_is_not_checked_while_it_is_off():
     values = dict(VALID, scheduler_enabled=False, schedule_task_cleanup_cron="nonsense", scheduler_task_memory_mb=1)
     assert input_problems(values, SPECS) == []
+
+
+def test_the_alarm_settings_are_not_checked_while_monitoring_is_off():
+    values = dict(VALID, monitoring_enabled=False, monitoring_sns_topic_arn="nonsense", monitoring_alarm_emails=["x"], monitoring_cpu_threshold=500)
+    assert input_problems(values, SPECS) == []
+
+
+def test_an_existing_topic_without_addresses_and_addresses_as_one_string_are_usable():
+    assert input_problems(dict(VALID, monitoring_sns_topic_arn=PAGER, monitoring_alarm_emails=[]), SPECS) == []
+    assert input_problems(dict(VALID, monitoring_alarm_emails="a@example.com, b@example.org"), SPECS) == []
 
 
 def test_a_role_outside_the_play_is_not_checked():

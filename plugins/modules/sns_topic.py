@@ -1,0 +1,337 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: sns_topic
+version_added: 0.1.0
+short_description: Ensure a standard SNS topic with its display name, subscriptions and tags
+description:
+  - Creates, updates or deletes one standard Amazon SNS topic, its display name, its subscriptions
+    (protocol and endpoint, for example e-mail addresses) and its tags.
+  - Written because C(community.aws.sns_topic) 10.0 fails in check mode when the topic does not exist yet
+    (it lists the subscriptions of a topic ARN that is still None; measured against the local endpoint,
+    with and without subscriptions), so C(--check) on a fresh account could not run.
+  - The topic is found by its ARN, built from the caller's account, partition and region, with one
+    C(GetTopicAttributes) call rather than by listing every topic of the account.
+  - An e-mail subscription stays C(PendingConfirmation) until its recipient confirms it, and AWS refuses to
+    unsubscribe it meanwhile (it expires after three days). A pending subscription counts as existing, so a
+    rerun never sends a second confirmation mail; one that is no longer wanted is reported in a warning.
+  - Deleting the topic deletes its subscriptions with it.
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same C(changed)
+    and C(diff) as the real run.
+author:
+  - NestJS Playground platform team (!UNKNOWN)
+options:
+  name:
+    description: The topic's name (not its ARN).
+    required: true
+    type: str
+  state:
+    description: Whether the topic should exist.
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  display_name:
+    description:
+      - The topic's display name, the sender's name of the e-mails it sends (up to 100 characters).
+      - When not given, an existing topic keeps its own.
+    type: str
+  subscriptions:
+    description:
+      - The topic's subscriptions; when not given, the subscriptions are left alone.
+      - E-mail addresses are compared without regard to case.
+    type: list
+    elements: dict
+    suboptions:
+      protocol:
+        description: The protocol, for example V(email).
+        type: str
+        required: true
+      endpoint:
+        description: The endpoint, for example an e-mail address.
+        type: str
+        required: true
+  purge_subscriptions:
+    description: With O(subscriptions), remove the confirmed subscriptions it does not list.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the alarm topic, e-mailing the on-call address
+  nestjs_playground.infra.sns_topic:
+    name: nestjs-playground-dev-alarms
+    display_name: nestjs-playground-dev alarms
+    subscriptions:
+      - protocol: email
+        endpoint: oncall@example.com
+    tags:
+      App: nestjs-playground
+      Env: dev
+
+- name: Delete the topic and its subscriptions
+  nestjs_playground.infra.sns_topic:
+    name: nestjs-playground-dev-alarms
+    state: absent
+"""
+
+RETURN = r"""
+topic:
+  description: The topic as it is after the run (in check mode, as it would be). Empty when O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The topic's name.
+      type: str
+    arn:
+      description: The topic's ARN.
+      type: str
+      sample: arn:aws:sns:us-east-1:123456789012:nestjs-playground-dev-alarms
+    display_name:
+      description: The display name.
+      type: str
+    subscriptions:
+      description: The subscriptions, sorted, each with C(protocol), C(endpoint) and C(pending) (not yet confirmed).
+      type: list
+      elements: dict
+    tags:
+      description: The topic's tags.
+      type: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+
+PENDING = "PendingConfirmation"
+CASE_INSENSITIVE = ("email", "email-json")
+# Protocols whose new subscriptions wait for the endpoint to confirm them.
+CONFIRMED_BY_ENDPOINT = ("email", "email-json", "http", "https")
+
+
+def subscription_key(protocol, endpoint):
+    """How two subscriptions compare: e-mail addresses without regard to case."""
+    return (protocol, endpoint.lower() if protocol in CASE_INSENSITIVE else endpoint)
+
+
+def plan_subscriptions(desired, current, purge):
+    """(subscriptions to add, subscription ARNs to remove, pending ones left in place, the list after). Pure.
+
+    ``desired`` is a list of ``{protocol, endpoint}`` (None: leave alone); ``current`` a list of
+    ``{protocol, endpoint, arn}`` where ``arn`` is ``PendingConfirmation`` until the recipient confirms.
+    """
+    have = {subscription_key(s["protocol"], s["endpoint"]): s for s in current}
+    if desired is None:
+        return [], [], [], sorted(have.values(), key=lambda s: (s["protocol"], s["endpoint"]))
+    wanted = {}
+    for subscription in desired:
+        wanted.setdefault(subscription_key(subscription["protocol"], subscription["endpoint"]), subscription)
+    to_add = [wanted[key] for key in sorted(wanted) if key not in have]
+    unwanted = [have[key] for key in sorted(have) if key not in wanted] if purge else []
+    to_remove = [s["arn"] for s in unwanted if s["arn"] != PENDING]
+    stuck = [s for s in unwanted if s["arn"] == PENDING]
+    after = [s for key, s in have.items() if key in wanted or not purge or s["arn"] == PENDING]
+    after += [dict(s, arn=PENDING if s["protocol"] in CONFIRMED_BY_ENDPOINT else "(new)") for s in to_add]
+    return to_add, to_remove, stuck, sorted(after, key=lambda s: (s["protocol"], s["endpoint"]))
+
+
+def public_subscriptions(subscriptions):
+    return [{"protocol": s["protocol"], "endpoint": s["endpoint"], "pending": s.get("arn", PENDING) == PENDING} for s in subscriptions]
+
+
+def plan(params, current):
+    """What to do for ``state=present``: ``create``, ``display_name`` (to set, or None), ``to_add``,
+    ``to_remove``, ``stuck``, ``tags_to_set``, ``tags_to_remove``, ``before``, ``after``, ``changed``. Pure.
+
+    ``current`` is None when the topic does not exist, else ``{display_name, subscriptions, tags}``.
+    """
+    exists = current is not None
+    current = current or {"display_name": "", "subscriptions": [], "tags": {}}
+    wanted_name = params.get("display_name")
+    display_name = wanted_name if wanted_name is not None and wanted_name != current["display_name"] else None
+    to_add, to_remove, stuck, subscriptions = plan_subscriptions(
+        params.get("subscriptions"), current["subscriptions"], params.get("purge_subscriptions", True))
+    to_set, to_untag = tag_changes(current["tags"], params.get("tags"), params.get("purge_tags", True))
+    tags = tags_after(current["tags"], params.get("tags"), params.get("purge_tags", True))
+    if not exists:
+        to_set, to_untag = tags, []
+    before = {"display_name": current["display_name"], "subscriptions": public_subscriptions(current["subscriptions"]),
+              "tags": current["tags"]} if exists else {}
+    after = {"display_name": display_name if display_name is not None else current["display_name"],
+             "subscriptions": public_subscriptions(subscriptions), "tags": tags}
+    return {
+        "create": not exists,
+        "display_name": display_name,
+        "to_add": to_add,
+        "to_remove": to_remove,
+        "stuck": stuck,
+        "tags_to_set": to_set,
+        "tags_to_remove": to_untag,
+        "before": before,
+        "after": after,
+        "changed": not exists or bool(display_name is not None or to_add or to_remove or to_set or to_untag),
+    }
+
+
+def _subscription_pages(client, arn):
+    return paginated_query_with_retries(client, "list_subscriptions_by_topic", retry_decorator=jittered_backoff(), TopicArn=arn)
+
+
+class Topics:
+    """The SNS calls this module makes, each retried with jittered backoff on throttling."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client("sns", retry_decorator=jittered_backoff())
+
+    def _fail(self, e, what):
+        self.module.fail_json_aws(e, msg=f"Unable to {what} SNS topic {self.module.params['name']}")
+
+    def arn(self, name):
+        account, partition = get_aws_account_info(self.module)
+        return f"arn:{partition}:sns:{self.module.region}:{account}:{name}"
+
+    def describe(self, arn):
+        """{display_name, subscriptions, tags} of the topic, or None when it does not exist."""
+        try:
+            attributes = self.client.get_topic_attributes(aws_retry=True, TopicArn=arn)["Attributes"]
+            tags = self.client.list_tags_for_resource(aws_retry=True, ResourceArn=arn)["Tags"]
+            listed = _subscription_pages(self.client, arn).get("Subscriptions", [])
+        except is_boto3_error_code("NotFound"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, "describe")
+        return {
+            "display_name": attributes.get("DisplayName", ""),
+            "subscriptions": [{"protocol": s["Protocol"], "endpoint": s["Endpoint"], "arn": s["SubscriptionArn"]} for s in listed],
+            "tags": boto3_tag_list_to_ansible_dict(tags),
+        }
+
+    def create(self, name, display_name, tags):
+        attributes = {"DisplayName": display_name} if display_name else {}
+        try:
+            return self.client.create_topic(aws_retry=True, Name=name, Attributes=attributes,
+                                            Tags=ansible_dict_to_boto3_tag_list(tags))["TopicArn"]
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "create")
+
+    def set_display_name(self, arn, value):
+        try:
+            self.client.set_topic_attributes(aws_retry=True, TopicArn=arn, AttributeName="DisplayName", AttributeValue=value)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "set the display name of")
+
+    def subscribe(self, arn, subscription):
+        try:
+            self.client.subscribe(aws_retry=True, TopicArn=arn, Protocol=subscription["protocol"], Endpoint=subscription["endpoint"])
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, f"subscribe {subscription['protocol']}:{subscription['endpoint']} to")
+
+    def unsubscribe(self, subscription_arn):
+        try:
+            self.client.unsubscribe(aws_retry=True, SubscriptionArn=subscription_arn)
+        except is_boto3_error_code("NotFound"):
+            return
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, f"remove subscription {subscription_arn} of")
+
+    def retag(self, arn, to_set, to_remove):
+        try:
+            if to_remove:
+                self.client.untag_resource(aws_retry=True, ResourceArn=arn, TagKeys=to_remove)
+            if to_set:
+                self.client.tag_resource(aws_retry=True, ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._fail(e, "tag")
+
+    def delete(self, arn):
+        try:
+            self.client.delete_topic(aws_retry=True, TopicArn=arn)
+        except is_boto3_error_code("NotFound"):
+            return
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, "delete")
+
+
+def ensure_absent(module, topics, arn, current):
+    if current is None:
+        module.exit_json(changed=False, topic={}, diff=make_diff({}, {}))
+    if not module.check_mode:
+        topics.delete(arn)
+    before = {"display_name": current["display_name"], "subscriptions": public_subscriptions(current["subscriptions"]),
+              "tags": current["tags"]}
+    module.exit_json(changed=True, topic={}, diff=make_diff(before, {}))
+
+
+def ensure_present(module, topics, arn, current):
+    name = module.params["name"]
+    decision = plan(module.params, current)
+    for subscription in decision["stuck"]:
+        module.warn(f"Subscription {subscription['protocol']}:{subscription['endpoint']} of SNS topic {name} is no longer wanted "
+                    "but still waits for its confirmation, and AWS cannot remove it until it is confirmed or expires (3 days).")
+    if decision["changed"] and not module.check_mode:
+        if decision["create"]:
+            arn = topics.create(name, decision["after"]["display_name"], decision["tags_to_set"])
+        else:
+            if decision["display_name"] is not None:
+                topics.set_display_name(arn, decision["display_name"])
+            topics.retag(arn, decision["tags_to_set"], decision["tags_to_remove"])
+        for subscription_arn in decision["to_remove"]:
+            topics.unsubscribe(subscription_arn)
+        for subscription in decision["to_add"]:
+            topics.subscribe(arn, subscription)
+    topic = dict(decision["after"], name=name, arn=arn)
+    module.exit_json(changed=decision["changed"], topic=topic, diff=make_diff(decision["before"], decision["after"]))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            display_name=dict(type="str"),
+            subscriptions=dict(type="list", elements="dict", options=dict(
+                protocol=dict(type="str", required=True),
+                endpoint=dict(type="str", required=True),
+            )),
+            purge_subscriptions=dict(type="bool", default=True),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if ":" in module.params["name"]:
+        module.fail_json(msg=f"name '{module.params['name']}' must be the topic's name, not its ARN")
+    topics = Topics(module)
+    arn = topics.arn(module.params["name"])
+    current = topics.describe(arn)
+    if module.params["state"] == "absent":
+        ensure_absent(module, topics, arn, current)
+    ensure_present(module, topics, arn, current)
+
+
+if __name__ == "__main__":
+    main()
