@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo down plan test lint unit integration sanity units
+.PHONY: help setup demo down plan test lint unit integration sanity units docs
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
@@ -42,6 +42,9 @@ demo: setup
 	echo "Look at it:  eval \"\$$($(VENV)/bin/python scripts/emulator.py ensure)\"  then any AWS SDK or CLI call,"; \
 	echo "             e.g. aws ecr describe-repositories, or rerun make demo (it converges, changed=0)."; \
 	echo "Stop it:     make down"
+
+docs: setup
+	$(PY) scripts/config_reference.py
 
 down:
 	@$(EMULATOR) stop

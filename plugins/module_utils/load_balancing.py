@@ -15,14 +15,14 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 
 def elbv2_client(module):
     """The elbv2 client every call of these modules goes through, retried with jittered backoff."""
-    return module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
+    return module.client("elbv2", retry_decorator=jittered_backoff())
 
 
 def read_tags(module, client, arn, what):

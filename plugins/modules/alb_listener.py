@@ -229,6 +229,7 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
@@ -241,6 +242,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balan
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -479,8 +481,9 @@ class Listeners:
     def describe(self, load_balancer_arn, port):
         """The listener on ``port`` as ``current_state``; None when absent; MISSING when the load balancer is."""
         try:
-            paginator = self.client.get_paginator("describe_listeners")
-            listeners = paginator.paginate(LoadBalancerArn=load_balancer_arn).build_full_result()["Listeners"]
+            listeners = paginated_query_with_retries(
+                self.client, "describe_listeners", retry_decorator=jittered_backoff(), LoadBalancerArn=load_balancer_arn
+            )["Listeners"]
         except is_boto3_error_code("LoadBalancerNotFound"):
             return MISSING
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
@@ -497,8 +500,9 @@ class Listeners:
 
     def _certificates(self, arn):
         try:
-            paginator = self.client.get_paginator("describe_listener_certificates")
-            return paginator.paginate(ListenerArn=arn).build_full_result()["Certificates"]
+            return paginated_query_with_retries(
+                self.client, "describe_listener_certificates", retry_decorator=jittered_backoff(), ListenerArn=arn
+            )["Certificates"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to read the certificates of listener {arn}")
 

@@ -198,6 +198,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balan
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # Our field -> the load balancer attribute that holds it.
 ATTRIBUTES = {
@@ -371,8 +372,10 @@ class LoadBalancers:
     def wait(self, arn, waiter_name):
         timeout = self.module.params["wait_timeout"]
         try:
-            self.client.get_waiter(waiter_name).wait(
-                LoadBalancerArns=[arn], WaiterConfig={"Delay": 15, "MaxAttempts": max(1, timeout // 15)}
+            wait_through_throttling(
+                self.client.get_waiter(waiter_name),
+                LoadBalancerArns=[arn],
+                WaiterConfig={"Delay": 15, "MaxAttempts": max(1, timeout // 15)},
             )
         except botocore.exceptions.WaiterError as e:
             self.module.fail_json_aws(e, msg=f"Timed out after {timeout} s waiting for load balancer {arn} ({waiter_name})")

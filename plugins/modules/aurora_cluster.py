@@ -236,7 +236,6 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -246,6 +245,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # Owned field -> the ModifyDBCluster parameter that changes it.
 MODIFIABLE = {
@@ -403,7 +403,7 @@ def snake_view(owned):
 class Clusters:
     def __init__(self, module):
         self.module = module
-        self.rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
+        self.rds = module.client("rds", retry_decorator=jittered_backoff())
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to {what} Aurora cluster {self.module.params['db_cluster_identifier']}")
@@ -421,14 +421,14 @@ class Clusters:
         """The ARN of a key given by id, ARN, alias or alias ARN (as clusters report it); None stays None."""
         if not key_id:
             return None
-        kms = self.module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
+        kms = self.module.client("kms", retry_decorator=jittered_backoff())
         try:
             return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to resolve kms_key_id {key_id}")
 
     def master_password(self, secret_id):
-        client = self.module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+        client = self.module.client("secretsmanager", retry_decorator=jittered_backoff())
         try:
             text = client.get_secret_value(aws_retry=True, SecretId=secret_id)["SecretString"]
             return json.loads(text)["password"]

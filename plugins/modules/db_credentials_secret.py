@@ -148,7 +148,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -156,6 +155,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # option name -> key in the stored JSON document (CDK's generated secret)
 KEYS = {
@@ -211,7 +211,7 @@ def plan(desired, current_document, exists):
 class Secrets:
     def __init__(self, module):
         self.module = module
-        self.client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("secretsmanager", retry_decorator=jittered_backoff())
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to {what} secret {self.module.params['name']}")

@@ -123,7 +123,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 
 def database_fact(identifier, cluster, secret, reader_secret, security_group_id):
@@ -203,7 +203,7 @@ class Reader:
 
     def client(self, service):
         if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+            self._clients[service] = self.module.client(service, retry_decorator=jittered_backoff())
         return self._clients[service]
 
     def _fail(self, error, what):

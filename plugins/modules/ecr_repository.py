@@ -141,7 +141,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -150,6 +149,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields this module owns, as compared and shown in the diff.
 OWNED = ("image_tag_mutability", "scan_on_push", "lifecycle_policy", "tags")
@@ -206,7 +206,7 @@ class Repositories:
 
     def __init__(self, module):
         self.module = module
-        self.client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("ecr", retry_decorator=jittered_backoff())
 
     def describe(self, name):
         try:

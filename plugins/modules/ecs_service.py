@@ -348,7 +348,6 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
@@ -357,6 +356,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # The fields this module owns, in the order they are compared, written and shown in the diff.
 OWNED = (
@@ -774,7 +775,7 @@ class Services:
 
     def __init__(self, module):
         self.module = module
-        self.client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("ecs", retry_decorator=jittered_backoff())
 
     def describe(self, cluster, name):
         """The raw service, or None when it is absent (missing cluster, MISSING, INACTIVE)."""
@@ -826,7 +827,7 @@ class Services:
 
     def wait(self, waiter_name, cluster, name, timeout, what):
         try:
-            self.client.get_waiter(waiter_name).wait(cluster=cluster, services=[name], WaiterConfig=waiter_config(timeout))
+            wait_through_throttling(self.client.get_waiter(waiter_name), cluster=cluster, services=[name], WaiterConfig=waiter_config(timeout))
         except botocore.exceptions.WaiterError as e:
             self.module.fail_json_aws(e, msg=f"ECS service {name} did not become {what} within {timeout} s")
 

@@ -216,11 +216,11 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
@@ -374,7 +374,7 @@ class ServiceScaling:
         self.module = module
         self.rid = rid
         self.policy_name = policy_name
-        self.client = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = module.client("application-autoscaling", retry_decorator=jittered_backoff())
         self.key = dict(ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION)
 
     def describe_target(self):

@@ -22,6 +22,9 @@ description:
     that what AWS adds or reorders is not a change; see the notes.
   - Supports check mode and diff mode; check mode makes no mutating call and reports the same
     C(changed) and C(diff) that the real run would.
+  - When another run registered the same definition between this run's look-up and its registration
+    (two converges at once), both runs keep the lower of the two revisions and deregister the other,
+    so the family does not end with two identical ACTIVE revisions.
 author:
   - NestJS Playground platform team (!UNKNOWN)
 options:
@@ -228,7 +231,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
@@ -236,8 +238,10 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields of the definition this module owns, as compared and shown in the diff (tags aside).
 DEFINITION_FIELDS = (
@@ -413,6 +417,21 @@ def plan(spec, current, current_tags, desired_tags, purge_tags):
     }
 
 
+def settle_twins(own_revision, others, after):
+    """Which revision to keep when runs at once registered the same definition (two converges at once).
+
+    ``own_revision`` is the revision this run registered; ``others`` maps each other ACTIVE revision
+    registered since this run looked (the DescribeTaskDefinition ``taskDefinition`` of each) and
+    ``after`` is the normalised definition registered. The identical ones are twins: every run keeps the
+    lowest and deregisters the rest, so they all agree. Returns (revision to keep, revisions to
+    deregister). Pure: no AWS call.
+    """
+    twins = [own_revision] + [revision for revision, definition in others.items()
+                              if not definition_differences(after, normalise_definition(definition))]
+    twins.sort()
+    return twins[0], twins[1:]
+
+
 def describe_result(definition, tags):
     """The ``task_definition`` result for a revision read from (or registered with) AWS."""
     result = {
@@ -431,7 +450,7 @@ class TaskDefinitions:
 
     def __init__(self, module):
         self.module = module
-        self.retry = AWSRetry.jittered_backoff()
+        self.retry = jittered_backoff()
         self.client = module.client("ecs", retry_decorator=self.retry)
 
     def active_arns(self, family):
@@ -481,11 +500,26 @@ class TaskDefinitions:
         stored = ecs_tags_to_dict(response["tags"]) if "tags" in response else dict(tags or {})
         return response["taskDefinition"], stored
 
-    def deregister(self, arn):
+    def deregister(self, arn, twin=False):
         try:
             self.client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except is_boto3_error_code("ClientException") as e:
+            if not twin:   # a twin may have just been deregistered by the run that registered it
+                self.module.fail_json_aws(e, msg=f"Unable to deregister task definition {arn}")
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
             self.module.fail_json_aws(e, msg=f"Unable to deregister task definition {arn}")
+
+    def newer_active(self, family, since, own_arn):
+        """The family's other ACTIVE revisions above ``since``: ``{revision: taskDefinition}``."""
+        found = {}
+        for arn in self.active_arns(family):
+            revision = family_of(arn)[1]
+            if revision > since and arn != own_arn:
+                try:
+                    found[revision] = self._describe(arn)[0]
+                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                    self.module.fail_json_aws(e, msg=f"Unable to describe task definition {arn}")
+        return found
 
 
 def ensure_absent(module, defs, family, current, current_tags):
@@ -523,6 +557,16 @@ def ensure_present(module, defs, family, current, current_tags):
         if decision["register"]:
             registered, tags = defs.register(spec, decision["after"]["tags"])
             result = describe_result(registered, tags)
+            # Another run may have registered the same definition since this one looked: keep one.
+            since = current["revision"] if current is not None else 0
+            others = defs.newer_active(family, since, registered["taskDefinitionArn"])
+            if others:
+                keep, extra = settle_twins(registered["revision"], others, decision["after"])
+                kept = {registered["revision"]: registered, **others}
+                for revision in extra:
+                    defs.deregister(kept[revision]["taskDefinitionArn"], twin=True)
+                if keep != registered["revision"]:
+                    result = describe_result(kept[keep], tags)
         elif decision["retag"]:
             retag_ecs_resource(module, defs.client, current["taskDefinitionArn"],
                                decision["tags_to_set"], decision["tags_to_remove"])

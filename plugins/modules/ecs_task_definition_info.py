@@ -84,7 +84,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
@@ -129,7 +129,7 @@ def main():
         supports_check_mode=True,
         mutually_exclusive=[("revision", "before_revision", "running_image")],
     )
-    retry = AWSRetry.jittered_backoff()
+    retry = jittered_backoff()
     client = module.client("ecs", retry_decorator=retry)
     family = module.params["family"]
     try:

@@ -30,6 +30,8 @@ description:
     with one setting alone could undo the other.
   - Supports check mode and diff mode; check mode makes no mutating call and reports the same
     C(changed) and C(diff) that the real run would, and returns the ARN the role has or will have.
+  - When another run creates the role between this run's look-up and its creation (two converges
+    at once), the module converges that role instead of failing.
   - "Policy documents (the trust policy and the inline policies) are compared as IAM reads them, not as
     text, with C(compare_policies) of amazon.aws: key order, a single value versus a one-element list
     (C(sts:AssumeRole) versus C([sts:AssumeRole])), C(Statement) as an object versus a list of one, and
@@ -212,7 +214,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -222,6 +223,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # The fields this module owns, as compared and shown in the diff (tags are handled by tags.py).
 OWNED = ("assume_role_policy_document", "description", "max_session_duration", "inline_policies", "managed_policy_arns")
@@ -400,7 +403,7 @@ class Roles:
 
     def __init__(self, module):
         self.module = module
-        self.retry = AWSRetry.jittered_backoff()
+        self.retry = jittered_backoff()
         self.client = module.client("iam", retry_decorator=self.retry)
 
     def _fail(self, e, msg):
@@ -469,8 +472,13 @@ class Roles:
             params["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
         try:
             role = self.client.create_role(aws_retry=True, **params)["Role"]
+        except is_boto3_error_code("EntityAlreadyExists"):
+            return None   # another run created it since this one looked
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self._fail(e, f"Unable to create IAM role {name}")
+        try:
             # IAM is eventually consistent: wait until the role can be read before writing its policies.
-            self.client.get_waiter("role_exists").wait(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+            wait_through_throttling(self.client.get_waiter("role_exists"), RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as e:
             self._fail(e, f"Unable to create IAM role {name}")
         return {"arn": role["Arn"], "role_id": role.get("RoleId")}
@@ -588,9 +596,18 @@ def ensure_present(module, roles, name, current, desired):
         result["arn"] = roles.caller_arn(desired["path"], name)
     result.update(after)
 
-    if decision["changed"] and not module.check_mode:
+    changed = decision["changed"]
+    if changed and not module.check_mode:
         if decision["create"]:
-            result.update(roles.create(name, desired["path"], after))
+            created = roles.create(name, desired["path"], after)
+            if created is None:
+                # Created by another run since this one looked (two converges at once): converge that role.
+                current = roles.describe(name)
+                decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
+                after = decision["after"]
+                result.update(arn=current["arn"], role_id=current["role_id"], **after)
+            else:
+                result.update(created)
         if decision["update_trust"]:
             roles.update_trust(name, after["assume_role_policy_document"])
         if decision["update_role"]:
@@ -608,7 +625,7 @@ def ensure_present(module, roles, name, current, desired):
         if not decision["create"]:
             roles.retag(name, decision["tags_to_set"], decision["tags_to_remove"])
 
-    module.exit_json(changed=decision["changed"], role=result, diff=make_diff(decision["before"], after))
+    module.exit_json(changed=changed, role=result, diff=make_diff(decision["before"], after))
 
 
 def main():

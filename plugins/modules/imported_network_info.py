@@ -182,8 +182,9 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 JWT_HINT = 'aws ssm put-parameter --name "{name}" --type "SecureString" --value "your-secure-jwt-secret-key"'
 
@@ -329,10 +330,14 @@ class Reader:
 
     def __init__(self, module):
         self.module = module
-        self.retry = AWSRetry.jittered_backoff()
+        self.retry = jittered_backoff()
 
     def client(self, service):
         return self.module.client(service, retry_decorator=self.retry)
+
+    def all_pages(self, client, operation, **params):
+        """Every page of a paginated read, each page retried like any other call."""
+        return paginated_query_with_retries(client, operation, retry_decorator=self.retry, **params)
 
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to read {what}")
@@ -353,8 +358,8 @@ class Reader:
             self._fail(e, f"VPC {vpc_id}")
         filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
         try:
-            subnets = ec2.get_paginator("describe_subnets").paginate(Filters=filters).build_full_result()["Subnets"]
-            tables = ec2.get_paginator("describe_route_tables").paginate(Filters=filters).build_full_result()["RouteTables"]
+            subnets = self.all_pages(ec2, "describe_subnets", Filters=filters)["Subnets"]
+            tables = self.all_pages(ec2, "describe_route_tables", Filters=filters)["RouteTables"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, f"the subnets and route tables of VPC {vpc_id}")
         return (vpcs[0] if vpcs else None), subnets, tables
@@ -391,8 +396,7 @@ class Reader:
         try:
             for start in range(0, len(names), 50):
                 filters = [{"Key": "Name", "Option": "Equals", "Values": names[start:start + 50]}]
-                pages = ssm.get_paginator("describe_parameters").paginate(ParameterFilters=filters)
-                found.update(p["Name"] for p in pages.build_full_result()["Parameters"])
+                found.update(p["Name"] for p in self.all_pages(ssm, "describe_parameters", ParameterFilters=filters)["Parameters"])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, "SSM parameters " + ", ".join(names))
         return found

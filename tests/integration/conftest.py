@@ -9,13 +9,16 @@ module's tests on one worker, so that converge happens once).
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import types
 
 import boto3
 import pytest
 import yaml
 
+from aws_proxy import AwsProxy
 from emulator import Emulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -70,16 +73,71 @@ class Run:
         return matches[-1]
 
 
+def descendants(pid):
+    """The process ids of every descendant of ``pid`` (Linux: read from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parent = int(handle.read().rpartition(")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+class Spawned:
+    """A playbook running in the background: ``kill()`` ends it and every process under it, ``wait()`` gives its Run."""
+
+    def __init__(self, args, popen):
+        self.args = args
+        self.popen = popen
+
+    def kill(self, *_):
+        """SIGKILL to the playbook and every process under it, as when the machine running it dies.
+
+        ansible-core's workers each start their own session (os.setsid), so the playbook's process group
+        does not hold them nor the module they run: the whole tree is frozen first (SIGSTOP, so nothing
+        forks or sends another request meanwhile), then killed.
+        """
+        tree = [self.popen.pid]
+        for _ in range(2):   # again, for a process forked while the first pass ran
+            tree += [pid for pid in descendants(self.popen.pid) if pid not in tree]
+            for pid in tree:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout=600):
+        stdout, stderr = self.popen.communicate(timeout=timeout)
+        return Run(self.args, types.SimpleNamespace(returncode=self.popen.returncode, stdout=stdout, stderr=stderr))
+
+
 class Ansible:
     """Runs playbooks and modules from this checkout against one emulator.
 
     site.yml writes its outputs file into ``outputs_dir`` (one per scenario, so that scenarios running
-    in parallel never share one), unless a run passes ``outputs_file`` itself.
+    in parallel never share one), unless a run passes ``outputs_file`` itself. With ``endpoint`` (an
+    ``AwsProxy``), playbooks and modules talk to AWS through it; ``client()`` always talks to the
+    emulator directly, so what a test reads is never recorded or refused.
     """
 
-    def __init__(self, emulator, outputs_dir=None):
+    def __init__(self, emulator, outputs_dir=None, endpoint=None):
         self.emulator = emulator
         self.outputs_dir = str(outputs_dir) if outputs_dir else None
+        self.endpoint = endpoint or emulator
 
     def outputs(self, deployment="nestjs-playground-dev"):
         """The outputs file site.yml wrote for ``deployment``."""
@@ -88,7 +146,7 @@ class Ansible:
 
     def env(self, **extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "MOLECULE_", "CDK_"))}
-        env.update(self.emulator.env())
+        env.update(self.endpoint.env())
         env.update(
             PATH=BIN + os.pathsep + env.get("PATH", ""),
             ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
@@ -104,10 +162,7 @@ class Ansible:
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         return Run(args, proc)
 
-    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None,
-                 env_file=None):
-        """ansible-playbook; with ``env_file``, run the way the README tells a CDK user to:
-        ``set -a; . ./.env; set +a; ansible-playbook ...``."""
+    def _playbook_cmd(self, playbook, inventory, extra_vars, check, diff, args, env_file=None):
         cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", str(inventory)]
         if env_file:
             cmd = ["bash", "-c", 'set -a; . "$0"; set +a; exec "$@"', str(env_file)] + cmd
@@ -119,7 +174,22 @@ class Ansible:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        return self._run(cmd + list(args), self.env(**(env or {})))
+        return cmd + list(args)
+
+    def playbook(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None,
+                 env_file=None):
+        """ansible-playbook; with ``env_file``, run the way the README tells a CDK user to:
+        ``set -a; . ./.env; set +a; ansible-playbook ...``."""
+        cmd = self._playbook_cmd(playbook, inventory, extra_vars, check, diff, args, env_file)
+        return self._run(cmd, self.env(**(env or {})))
+
+    def spawn(self, playbook, inventory="inventories/dev", extra_vars=(), check=False, diff=False, args=(), env=None):
+        """Starts ansible-playbook in its own process group and returns at once (see ``Spawned``)."""
+        cmd = self._playbook_cmd(playbook, inventory, extra_vars, check, diff, args)
+        return Spawned(cmd, subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env(**(env or {})), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+        ))
 
     def module(self, name, module_args, check=False, diff=False):
         """One module, ad hoc, on localhost; returns the module's result dict (and the Run)."""
@@ -199,3 +269,135 @@ def emulator(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ansible(emulator, tmp_path_factory):
     return Ansible(emulator, tmp_path_factory.mktemp("outputs"))
+
+
+@pytest.fixture(scope="module")
+def recorded(emulator):
+    """A recording proxy in front of this module's emulator (``scripts/aws_proxy.py``).
+
+    ``recorded.mark()`` then ``recorded.calls(mark)`` / ``recorded.mutating_calls(mark)`` give the AWS
+    calls made since; ``recorded.set_fault_rate(rate, seed)`` refuses that share of them with throttling.
+    """
+    with AwsProxy(emulator.url, region=emulator.region) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def ansible_recorded(emulator, recorded, ansible):
+    """``Ansible`` whose playbooks and modules go through ``recorded``; its ``client()`` does not."""
+    return Ansible(emulator, ansible.outputs_dir, endpoint=recorded)
+
+
+class Edit(types.SimpleNamespace):
+    """One edit applied as a user would: ``check`` (--check --diff), the AWS writes it attempted, ``real``."""
+
+
+def check_then_apply(ansible, recorded, extra_vars, playbook="site.yml", inventory="inventories/dev", args=()):
+    """Runs ``playbook`` with ``--check --diff``, then for real, through the recording proxy ``recorded``.
+
+    ``ansible`` must talk through ``recorded`` (the ``ansible_recorded`` fixture). Returns an ``Edit``
+    with both runs and ``check_writes``, the mutating calls the check run made (there should be none).
+    """
+    mark = recorded.mark()
+    check = ansible.playbook(playbook, inventory, extra_vars, check=True, diff=True, args=args)
+    check_writes = recorded.mutating_calls(mark)
+    real = ansible.playbook(playbook, inventory, extra_vars, diff=True, args=args)
+    return Edit(check=check, check_writes=check_writes, real=real)
+
+
+PUBLISHED = {
+    "database": "Publish the database's endpoints, secrets and security group",
+    "ecr": "Publish the repository's name, URI and ARN",
+    "compute": "Publish the application tier's names and endpoints",
+    "scheduler": "Publish the scheduler's names",
+}
+
+
+def published_facts(run, *tiers):
+    """The facts ``tiers`` (network, database, ecr, compute, scheduler) published during a site.yml ``run``.
+
+    Passed as extra vars, they let a run with ``--tags`` converge one tier without running the tiers below it.
+    """
+    facts = {}
+    for tier in tiers:
+        if tier == "network":   # the module's result, registered
+            result = run.result("Import the existing VPC, hosted zone, certificate and JWT parameter")
+            facts[tier] = {key: value for key, value in result.items()
+                           if not key.startswith("_") and key not in ("changed", "failed", "invocation", "diff", "action")}
+        else:
+            facts[tier] = run.result(PUBLISHED[tier])["ansible_facts"][tier]
+    return facts
+
+
+def resource_counts(ansible, name="nestjs-playground-dev"):
+    """How many of each resource a deployment holds, as ``{kind: {resource name: count}}``.
+
+    Everything site.yml creates for ``name`` (landing zone excluded): a count above 1 is a duplicate.
+    """
+    ec2, sm, rds, elb = ansible.client("ec2"), ansible.client("secretsmanager"), ansible.client("rds"), ansible.client("elbv2")
+    ecs, iam, aas = ansible.client("ecs"), ansible.client("iam"), ansible.client("application-autoscaling")
+    logs, ecr, route53 = ansible.client("logs"), ansible.client("ecr"), ansible.client("route53")
+
+    def count(names):
+        counts = {}
+        for item in names:
+            counts[item] = counts.get(item, 0) + 1
+        return counts
+
+    load_balancers = elb.describe_load_balancers()["LoadBalancers"]
+    clusters = ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"] if ecs.list_clusters()["clusterArns"] else []
+    services = []
+    for cluster in clusters:
+        arns = ecs.list_services(cluster=cluster["clusterArn"])["serviceArns"]
+        if arns:   # moto lists deleted (INACTIVE) services too
+            services += [s["serviceName"] for s in ecs.describe_services(cluster=cluster["clusterArn"], services=arns)["services"]
+                         if s["status"] == "ACTIVE"]
+    records = []
+    for zone in route53.list_hosted_zones()["HostedZones"]:
+        records += [f"{r['Type']} {r['Name']}" for r in route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+                    if r["Type"] not in ("NS", "SOA")]
+    return {
+        "security groups": count(g["GroupName"] for g in ec2.describe_security_groups()["SecurityGroups"]
+                                 if g["GroupName"] != "default"),
+        "secrets": count(s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]),
+        "db clusters": count(c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]),
+        "db instances": count(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
+        "load balancers": count(lb["LoadBalancerName"] for lb in load_balancers),
+        "target groups": count(tg["TargetGroupName"] for tg in elb.describe_target_groups()["TargetGroups"]),
+        "listeners": count(f"{lb['LoadBalancerName']}:{listener['Port']}" for lb in load_balancers
+                           for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]),
+        "ecs clusters": count(c["clusterName"] for c in clusters if c["status"] == "ACTIVE"),
+        "ecs services": count(services),
+        "active task definition revisions": count(arn.split("/")[-1].rsplit(":", 1)[0]
+                                                  for arn in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]),
+        "iam roles": count(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(name)),
+        "scalable targets": count(t["ResourceId"] for t in aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]),
+        "scaling policies": count(p["PolicyName"] for p in aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]),
+        "log groups": count(g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]),
+        "ecr repositories": count(r["repositoryName"] for r in ecr.describe_repositories()["repositories"]),
+        "dns records": count(records),
+    }
+
+
+def dev_resources(name="nestjs-playground-dev", scheduler=False):
+    """What ``resource_counts`` reads after the dev inventory converged: one of each."""
+    scheduler_name = name.replace("nestjs-playground-", "nestjs-playground-scheduler-")
+    expected = {
+        "security groups": [f"{name}-db", f"{name}-app", f"{name}-alb"] + ([scheduler_name] if scheduler else []),
+        "secrets": [f"{name}-db-credentials"],
+        "db clusters": [name],
+        "db instances": [f"{name}-writer"],
+        "load balancers": [f"{name}-alb"],
+        "target groups": [f"{name}-tg"],
+        "listeners": [f"{name}-alb:80", f"{name}-alb:443"],
+        "ecs clusters": [name],
+        "ecs services": [name] + ([scheduler_name] if scheduler else []),
+        "active task definition revisions": [name] + ([scheduler_name] if scheduler else []),
+        "iam roles": [f"{name}-execution", f"{name}-task"],
+        "scalable targets": [f"service/{name}/{name}"],
+        "scaling policies": [f"{name}-cpu"],
+        "log groups": [f"/ecs/{name}"] + ([f"/ecs/{scheduler_name}"] if scheduler else []),
+        "ecr repositories": ["nestjs-playground"],
+        "dns records": ["A nestjs-playground-api.example.com."],
+    }
+    return {kind: {item: 1 for item in items} for kind, items in expected.items()}

@@ -103,7 +103,7 @@ def test_bad_network_input_fails_clearly_before_anything_is_created(case, world,
 @pytest.mark.parametrize(("days", "expected"), [
     (0, "ecr_untagged_image_expiry_days '0' is not valid: it must be a whole number of days, at least 1"),
     (-3, "ecr_untagged_image_expiry_days '-3' is not valid: it must be a whole number of days, at least 1"),
-    ("two weeks", "argument 'ecr_untagged_image_expiry_days' is of type str and we were unable to convert to int"),
+    ("two weeks", "ecr_untagged_image_expiry_days 'two weeks' is not valid: it must be a whole number"),
 ])
 def test_a_bad_image_expiry_fails_clearly_and_creates_nothing(days, expected, world, ansible):
     inventory = write_inventory(world["tmp"].mktemp("inventory"), dict(world["base"], ecr_untagged_image_expiry_days=days))

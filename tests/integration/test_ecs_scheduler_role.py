@@ -32,7 +32,7 @@ SERVICE_GONE_TASK = "Ensure the scheduler's service is drained and deleted"
 TASKDEF_GONE_TASK = "Ensure no revision of the scheduler's task definition is active"
 SG_GONE_TASK = "Ensure the scheduler's security group is deleted"
 LOG_GONE_TASK = "Ensure the scheduler's log group is deleted outside production (production keeps its logs)"
-CHECK_TASK = "Check the scheduler's cron and sizing"
+CHECK_TASK = "Check every input before any AWS call"   # site.yml's pre-flight
 BAD_CRONS = {
     "61 * * * *": "in the minute field '61', 61 is out of range: the minute must be 0-59",
     "* * *": "it has 3 field(s)",

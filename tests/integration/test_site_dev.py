@@ -1,8 +1,9 @@
 """site.yml with the shipped dev inventory, against a fresh local AWS endpoint.
 
 One scenario, run once: landing zone; ``--check`` on the fresh account; converge; converge again;
-``--check`` on the converged account. The tests read what each run reported and what the emulator
-held after it.
+``--check`` on the converged account. site.yml talks to AWS through the recording proxy (the landing
+zone does not), so the tests read what each run reported, every AWS call it made, and what the
+emulator held after it.
 """
 
 import json
@@ -22,14 +23,16 @@ def repositories(ansible):
 
 
 @pytest.fixture(scope="module")
-def scenario(ansible, tmp_path_factory):
+def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     lz_dir = tmp_path_factory.mktemp("landing-zone")
     lz = landing_zone(ansible, lz_dir)
-    runs, seen = {"landing_zone_again": ansible.playbook("playbooks/landing_zone.yml", extra_vars=[{"landing_zone_dir": str(lz_dir)}])}, {}
+    runs, seen, calls = {"landing_zone_again": ansible.playbook("playbooks/landing_zone.yml", extra_vars=[{"landing_zone_dir": str(lz_dir)}])}, {}, {}
     for step, check in (("check_fresh", True), ("converge", False), ("rerun", False), ("check_converged", True)):
-        runs[step] = ansible.playbook("site.yml", extra_vars=[lz], check=check, diff=check)
+        mark = recorded.mark()
+        runs[step] = ansible_recorded.playbook("site.yml", extra_vars=[lz], check=check, diff=check)
+        calls[step] = recorded.calls(mark)
         seen[step] = repositories(ansible)
-    return {"lz": lz, "runs": runs, "repositories": seen}
+    return {"lz": lz, "runs": runs, "repositories": seen, "calls": calls}
 
 
 def test_the_landing_zone_converges_again_without_change(scenario):
@@ -53,6 +56,20 @@ def test_check_on_a_fresh_account_reports_changes_and_creates_nothing(scenario):
     run = scenario["runs"]["check_fresh"]
     assert ECR_TASK in run.changed_tasks()
     assert scenario["repositories"]["check_fresh"] == []
+
+
+@pytest.mark.parametrize("step", ["check_fresh", "check_converged"])
+def test_check_mode_makes_no_mutating_aws_call(scenario, step):
+    calls = scenario["calls"][step]
+    services = {call.service for call in calls}
+    assert {"ec2", "rds", "secretsmanager", "ecr", "ecs", "iam", "elasticloadbalancing", "route53"} <= services  # every tier looked
+    assert [(call.service, call.action) for call in calls if call.mutating] == []
+
+
+def test_the_converge_writes_through_the_same_recording(scenario):
+    writes = {(call.service, call.action) for call in scenario["calls"]["converge"] if call.mutating}
+    assert {("rds", "CreateDBCluster"), ("secretsmanager", "CreateSecret"), ("ecs", "CreateService"),
+            ("elasticloadbalancing", "CreateListener"), ("route53", "ChangeResourceRecordSets")} <= writes
 
 
 def test_check_on_a_fresh_account_shows_the_repository_it_would_create(scenario):
@@ -107,6 +124,7 @@ def test_the_summary_names_what_was_created(scenario):
 def test_rerun_changes_nothing(scenario):
     run = scenario["runs"]["rerun"]
     assert run.host_stats()["changed"] == 0, run.changed_tasks()
+    assert [call.action for call in scenario["calls"]["rerun"] if call.mutating] == []
     assert scenario["repositories"]["rerun"] == scenario["repositories"]["converge"]
 
 

@@ -9,6 +9,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_d
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import normalise_container
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import normalise_definition
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import plan
+from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import settle_twins
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import task_size
 
 EXEC_ROLE = "arn:aws:iam::123456789012:role/nestjs-playground-dev-exec"
@@ -408,3 +409,31 @@ def test_family_of_reads_family_and_revision(arn, expected):
 def test_next_revision_arn_predicts_the_revision_check_mode_announces(arn, expected):
     from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import next_revision_arn
     assert next_revision_arn(arn) == expected
+
+
+# settle_twins: two runs at once registered the same definition ------------------------------------
+
+def _registered(revision, **changes):
+    definition = {"family": "web", "revision": revision, "taskDefinitionArn": f"arn:aws:ecs:us-east-1:1:task-definition/web:{revision}",
+                  "containerDefinitions": [{"name": "app", "image": "nginx:1", "essential": True}],
+                  "cpu": "256", "memory": "512", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"]}
+    definition.update(changes)
+    return definition
+
+
+def _after():
+    return normalise_definition(_registered(0))
+
+
+def test_settle_twins_keeps_the_lower_of_two_identical_revisions_whichever_run_asks():
+    assert settle_twins(3, {2: _registered(2)}, _after()) == (2, [3])
+    assert settle_twins(2, {3: _registered(3)}, _after()) == (2, [3])
+
+
+def test_settle_twins_leaves_a_different_definition_alone():
+    other = _registered(2, memory="1024")
+    assert settle_twins(3, {2: other}, _after()) == (3, [])
+
+
+def test_settle_twins_with_three_runs_keeps_one():
+    assert settle_twins(4, {2: _registered(2), 3: _registered(3)}, _after()) == (2, [3, 4])

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: input_problems
+version_added: 0.1.0
+short_description: Every problem with the inputs of this collection's roles, before any AWS call
+description:
+  - Reads the play's variables (role defaults, inventory, C(CDK_*) variables applied by
+    nestjs_playground.infra.config, extra vars) for every input of the roles named, and returns one sentence
+    per problem, each naming the variable, its value and what is allowed, all of them at once.
+  - Checks the type and choices each role's C(meta/argument_specs.yml) declares, and the rules a type cannot
+    say - capacity ranges and minimum not above maximum (database and service), Fargate CPU/memory pairs (both
+    task definitions), the cron expression, names usable in every AWS name derived from C(app_name) and
+    C(environment_name) (load balancer and target group names at most 32 characters, IAM role names at most 64,
+    the Aurora cluster's rules), ports, the JWT expiry format, CORS origins, the region, the account id's form,
+    the log retention periods CloudWatch allows and the shape of the network ids.
+  - Whether the VPC, zone, certificate and JWT parameter exist, and whether the credentials belong to
+    C(aws_account_id), are read-only AWS checks of the module nestjs_playground.infra.imported_network_info.
+  - A variable that is not defined in the play (its role is not part of it) is not checked.
+options:
+  _terms:
+    description: The roles whose inputs are checked; all of the collection's roles when none is named.
+    type: list
+    elements: str
+"""
+
+EXAMPLES = r"""
+- name: Check every input before any AWS call
+  ansible.builtin.assert:
+    that: _problems | length == 0
+    fail_msg: "{{ (['The inputs are not usable:'] + _problems) | join('\n- ') }}"
+  vars:
+    _problems: "{{ lookup('nestjs_playground.infra.input_problems', wantlist=True) }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: One sentence per problem; empty when every input is usable.
+  type: list
+  elements: str
+"""
+
+from ansible.errors import AnsibleError
+from ansible.errors import AnsibleUndefinedVariable
+from ansible.plugins.lookup import LookupBase
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import NAME_LENGTHS
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import ROLES
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import input_problems
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
+
+# Derived variables the rules read besides the roles' inputs.
+DERIVED = ("scheduler_enabled",)
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        roles = tuple(terms) or ROLES
+        unknown = [role for role in roles if role not in ROLES]
+        if unknown:
+            raise AnsibleError(f"input_problems: unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        specs = load_specs()
+        names = {name for role in roles for name in specs.get(role, {})}
+        names.update(DERIVED)
+        names.update(entry[0] for entry in NAME_LENGTHS)
+        values = {}
+        for name in sorted(names):
+            if name not in (variables or {}):
+                continue
+            try:
+                values[name] = self._templar.template(variables[name])
+            except AnsibleUndefinedVariable:
+                continue   # derives from something this play has not defined (yet)
+        return input_problems(values, specs, roles)

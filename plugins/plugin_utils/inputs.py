@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Every rule an input of this collection's roles must satisfy, checked on the controller before any AWS
+call: the type and choices each role's argument spec declares, and the rules that span several inputs or
+need more than a type (ranges, formats, Fargate sizes, AWS name lengths).
+
+``input_problems(values, specs, roles)`` returns one sentence per problem, each naming the variable, its
+value and what is allowed; the lookup ``nestjs_playground.infra.input_problems`` feeds it the play's
+variables. Pure Python, no AWS: unit-tested in tests/unit/plugins/plugin_utils/test_inputs.py.
+"""
+
+import glob
+import math
+import os
+import re
+
+import yaml
+
+from ansible.module_utils.common.validation import check_type_bool
+from ansible.module_utils.common.validation import check_type_float
+from ansible.module_utils.common.validation import check_type_int
+from ansible_collections.nestjs_playground.infra.plugins.filter.cron import cron_problems
+from ansible_collections.nestjs_playground.infra.plugins.filter.fargate import fargate_size_problems
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler")
+
+# CloudWatch Logs' allowed retention periods, in days.
+LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+ELB_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
+TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
+NETWORK = [
+    ("vpc_id", r"^vpc-[0-9a-f]{8,17}$", "the id of the existing VPC to import, like vpc-0123456789abcdef0"),
+    ("hosted_zone_id", r"^(/hostedzone/)?[A-Z0-9]{1,32}$", "the id of the existing Route 53 hosted zone, like Z1234567890ABC"),
+    ("hosted_zone_name", r"^([a-zA-Z0-9-]{1,63}[.])+[a-zA-Z]{2,63}[.]?$", "the name of that hosted zone, like example.com"),
+    ("domain_name", r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?([.][a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$",
+     "the application subdomain within the zone, like nestjs-playground-api"),
+    ("certificate_arn", r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$",
+     "the ARN of an ISSUED ACM certificate, arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
+]
+# AWS name rules of the resources whose names derive from app_name and environment_name:
+# (variable, longest, what it names). Each is also checked against its own character rules below.
+NAME_LENGTHS = [
+    ("alb_name", 32, "the load balancer"),
+    ("alb_target_group_name", 32, "the target group"),
+    ("database_cluster_identifier", 63 - len("-writer"), "the Aurora cluster (its instances add -writer and -reader)"),
+    ("ecs_execution_role_name", 64, "the execution role"),
+    ("ecs_task_role_name", 64, "the task role"),
+    ("scheduler_execution_role_name", 64, "the scheduler's execution role"),
+    ("scheduler_task_role_name", 64, "the scheduler's task role"),
+    ("ecr_repository_name", 256, "the ECR repository"),
+    ("ecs_cluster_name", 255, "the ECS cluster"),
+]
+
+
+def load_specs(root=COLLECTION_ROOT):
+    """{role: {option: spec}} of every role's main entry point."""
+    specs = {}
+    for path in sorted(glob.glob(os.path.join(root, "roles", "*", "meta", "argument_specs.yml"))):
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+        role = os.path.basename(os.path.dirname(os.path.dirname(path)))
+        specs[role] = ((document.get("argument_specs") or {}).get("main") or {}).get("options") or {}
+    return specs
+
+
+def _is_set(value):
+    return value is not None and not (isinstance(value, str) and value.strip() == "")
+
+
+def _number(value, kind):
+    """The value as ``kind`` (int or float) the way Ansible's argument spec reads it, or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = check_type_int(value) if kind == "int" else check_type_float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def type_problems(name, value, option):
+    kind = option.get("type", "str")
+    if value is None:
+        return []
+    if kind in ("int", "float") and _number(value, kind) is None:
+        what = "a whole number" if kind == "int" else "a number"
+        return [f"{name} '{value}' is not valid: it must be {what}."]
+    if kind == "bool":
+        try:
+            check_type_bool(value)
+        except TypeError:
+            return [f"{name} '{value}' is not valid: it must be true or false."]
+    choices = option.get("choices")
+    if choices and value not in choices:
+        return [f"{name} '{value}' is not valid: it must be one of {', '.join(str(c) for c in choices)}."]
+    return []
+
+
+def _in_range(name, value, low, high, what="a whole number"):
+    number = _number(value, "int")
+    if number is None or number < low or number > high:
+        return [f"{name} '{value}' is not valid: it must be {what} from {low} to {high}."]
+    return []
+
+
+def config_problems(v):
+    problems = []
+    for name in ("app_name", "environment_name"):
+        if name in v and not (isinstance(v[name], str) and NAME.match(v[name])):
+            problems.append(
+                f"{name} '{v[name]}' is not valid: it must be lower-case letters, digits and hyphens, starting with a "
+                "letter and not ending with a hyphen (it names the cluster, service, secrets and load balancer)."
+            )
+        elif name in v and "--" in v[name]:
+            problems.append(f"{name} '{v[name]}' is not valid: two hyphens in a row are not allowed in an Aurora cluster name.")
+    region = v.get("aws_region")
+    if "aws_region" in v and not (isinstance(region, str) and REGION.match(region) and region in known_regions()):
+        problems.append(f"aws_region '{region}' is not valid: it must be an AWS region, like us-east-1 or eu-west-1.")
+    account = v.get("aws_account_id")
+    if _is_set(account) and not re.fullmatch(r"[0-9]{12}", str(account)):
+        problems.append(f"aws_account_id '{account}' is not valid: it must be the 12 digits of an AWS account id, or empty.")
+    parameter = v.get("jwt_secret_parameter_name")
+    parameter_ok = isinstance(parameter, str) and re.fullmatch(r"/?[A-Za-z0-9_.\-/]{1,1011}", parameter) and "//" not in parameter
+    if "jwt_secret_parameter_name" in v and not parameter_ok:
+        problems.append(f"jwt_secret_parameter_name '{parameter}' is not valid: it must be an SSM parameter name like /nestjs-playground/jwt-secret.")
+    if "app_version" in v and not IMAGE_TAG.match(str(v["app_version"])):
+        problems.append(f"app_version '{v['app_version']}' is not valid: it must be an image tag (letters, digits, _ . -, up to 128).")
+    for name in ("tag_app", "tag_env", "tag_ou", "tag_owner"):
+        if name in v and not TAG_VALUE.match(str(v[name])):
+            problems.append(f"{name} '{v[name]}' is not valid: a tag value is up to 256 letters, digits, spaces and _ . : / = + - @.")
+    return problems
+
+
+def network_problems(v):
+    problems = []
+    for name, pattern, what in NETWORK:
+        if name not in v and name != "vpc_id" and "vpc_id" not in v:
+            continue   # the network role is not part of this play
+        value = v.get(name)
+        if not _is_set(value):
+            problems.append(f"{name} is not set: set it in the inventory (group_vars) or with -e {name}=... to {what}.")
+        elif not isinstance(value, str) or not re.match(pattern, value):
+            problems.append(f"{name} '{value}' is not valid: it must be {what}.")
+    return problems
+
+
+def _acus(name, value, low, allow_zero):
+    number = _number(value, "float")
+    if number is None:
+        return [f"{name} '{value}' is not a number of ACUs."]
+    if allow_zero and number == 0:
+        return []
+    if number < low or number > 16 or number * 2 != round(number * 2):
+        return [f"{name} '{value}' is not valid: it must be {low:g} to 16 in steps of 0.5" + (", or 0 to pause when idle." if allow_zero else ".")]
+    return []
+
+
+def database_problems(v):
+    problems = _acus("database_min_capacity", v["database_min_capacity"], 0.5, True)
+    problems += _acus("database_max_capacity", v["database_max_capacity"], 1, False)
+    low, high = _number(v["database_min_capacity"], "float"), _number(v["database_max_capacity"], "float")
+    if not problems and low > high:
+        problems.append(
+            f"database_min_capacity '{v['database_min_capacity']}' is above database_max_capacity "
+            f"'{v['database_max_capacity']}': the minimum must not exceed the maximum."
+        )
+    pause = _number(v.get("database_seconds_until_auto_pause"), "int")
+    if not problems and low == 0 and (pause is None or pause < 300 or pause > 86400):
+        problems.append(
+            f"database_seconds_until_auto_pause '{v.get('database_seconds_until_auto_pause')}' is not valid: AWS allows "
+            "300 to 86400 seconds before an idle cluster pauses."
+        )
+    if "database_backup_retention_days" in v:
+        problems += _in_range("database_backup_retention_days", v["database_backup_retention_days"], 1, 35, "a number of days")
+    if "database_port" in v:
+        problems += _in_range("database_port", v["database_port"], 1150, 65535, "a port Aurora accepts,")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", str(v.get("database_name"))):
+        problems.append(
+            f"database_name '{v.get('database_name')}' is not valid: it must be a PostgreSQL identifier, a letter or "
+            "underscore then up to 62 letters, digits or underscores."
+        )
+    username = str(v.get("database_username"))
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", username) or username.lower() in ("rdsadmin", "rdsrepladmin", "rds_superuser"):
+        problems.append(
+            f"database_username '{username}' is not valid: it must start with a letter, hold up to 63 letters, digits "
+            "or underscores, and not be a name RDS reserves (rdsadmin)."
+        )
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", str(v.get("database_engine_version"))):
+        problems.append(f"database_engine_version '{v.get('database_engine_version')}' is not valid: it must be an Aurora PostgreSQL version like 17.5.")
+    return problems
+
+
+def ecr_problems(v):
+    days = _number(v["ecr_untagged_image_expiry_days"], "int")
+    if days is None or days < 1:
+        return [f"ecr_untagged_image_expiry_days '{v['ecr_untagged_image_expiry_days']}' is not valid: it must be a whole "
+                "number of days, at least 1, after which untagged images expire."]
+    return []
+
+
+def _log_retention(name, value):
+    if _number(value, "int") not in LOG_RETENTION_DAYS:
+        return [f"{name} '{value}' is not valid: CloudWatch Logs keeps logs {', '.join(map(str, LOG_RETENTION_DAYS[:-1]))} "
+                f"or {LOG_RETENTION_DAYS[-1]} days."]
+    return []
+
+
+def compute_problems(v):
+    problems = fargate_size_problems([v["task_cpu_units"], v["task_memory_mb"]], "task_cpu_units", "task_memory_mb")
+    problems += _in_range("service_desired_count", v["service_desired_count"], 0, 100)
+    problems += _in_range("service_min_capacity", v["service_min_capacity"], 0, 100)
+    problems += _in_range("service_max_capacity", v["service_max_capacity"], 1, 100)
+    if not problems and _number(v["service_min_capacity"], "int") > _number(v["service_max_capacity"], "int"):
+        problems.append(
+            f"service_min_capacity '{v['service_min_capacity']}' is above service_max_capacity "
+            f"'{v['service_max_capacity']}': the minimum must not exceed the maximum."
+        )
+    port = _number(v["app_port"], "int")
+    if port is None or port < 1024 or port > 65535:
+        problems.append(f"app_port '{v['app_port']}' is not valid: it must be a port from 1024 to 65535 (the container runs unprivileged).")
+    if not re.fullmatch(r"[1-9][0-9]*[smhd]", str(v["app_jwt_expires_in"])):
+        problems.append(
+            f"app_jwt_expires_in '{v['app_jwt_expires_in']}' is not valid: it must be a number followed by s, m, h or d, like 30m, 1h or 7d."
+        )
+    origins = str(v["app_cors_allowed_origin"])
+    if origins != "*" and (not origins or not all(ORIGIN.match(origin.strip()) for origin in origins.split(","))):
+        problems.append(
+            f"app_cors_allowed_origin '{origins}' is not valid: it must be * or a comma-separated list of origins like "
+            "https://app.example.com,http://localhost:3000."
+        )
+    target = _number(v.get("service_cpu_target_utilization"), "float")
+    if "service_cpu_target_utilization" in v and (target is None or target <= 0 or target > 100):
+        problems.append(
+            f"service_cpu_target_utilization '{v['service_cpu_target_utilization']}' is not valid: it must be a percentage above 0 and at most 100."
+        )
+    if "service_log_retention_days" in v:
+        problems += _log_retention("service_log_retention_days", v["service_log_retention_days"])
+    for name in ("alb_name", "alb_target_group_name"):
+        if name in v and not ELB_NAME.match(str(v[name])):
+            problems.append(
+                f"{name} '{v[name]}' is not valid: load balancer and target group names are 1 to 32 letters, digits and hyphens, "
+                "not starting or ending with a hyphen (shorten app_name or environment_name)."
+            )
+    return problems
+
+
+def scheduler_problems(v):
+    if v.get("scheduler_enabled") is not True:
+        return []   # nothing of it is built: its sizing does not matter
+    problems = cron_problems(v.get("schedule_task_cleanup_cron"), "schedule_task_cleanup_cron")
+    problems += fargate_size_problems(
+        [v["scheduler_task_cpu_units"], v["scheduler_task_memory_mb"]], "scheduler_task_cpu_units", "scheduler_task_memory_mb"
+    )
+    if "scheduler_log_retention_days" in v:
+        problems += _log_retention("scheduler_log_retention_days", v["scheduler_log_retention_days"])
+    return problems
+
+
+def name_length_problems(v):
+    problems = []
+    for name, longest, what in NAME_LENGTHS:
+        value = v.get(name)
+        if isinstance(value, str) and len(value) > longest and not (name.startswith("alb_") and not ELB_NAME.match(value)):
+            problems.append(
+                f"{name} '{value}' is not valid: {what} takes at most {longest} characters and this is {len(value)} "
+                "(shorten app_name or environment_name, or set the name itself)."
+            )
+    return problems
+
+
+# role -> (rule, the inputs it reads: the rule runs only when all are defined)
+RULES = {
+    "config": (config_problems, ()),
+    "network_lookup": (network_problems, ()),
+    "aurora": (database_problems, ("database_min_capacity", "database_max_capacity", "database_name", "database_username",
+                                   "database_engine_version")),
+    "ecr": (ecr_problems, ("ecr_untagged_image_expiry_days",)),
+    "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
+                                       "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
+    "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
+}
+
+
+def input_problems(values, specs, roles=ROLES):
+    """Every problem with ``values`` (the defined variables, templated) for the inputs of ``roles``."""
+    problems = []
+    typed_badly = set()
+    for role in roles:
+        for name, option in (specs.get(role) or {}).items():
+            if name in values:
+                found = type_problems(name, values[name], option or {})
+                typed_badly.update([name] if found else [])
+                problems += found
+    for role in roles:
+        rule, needs = RULES[role]
+        if any(name not in values or name in typed_badly for name in needs):
+            continue
+        problems += [problem for problem in rule(values) if problem not in problems]
+    problems += [problem for problem in name_length_problems(values) if problem not in problems]
+    return problems
+
+
+_REGIONS = []
+
+
+def known_regions():
+    """Every region of every AWS partition, from botocore's own endpoint data (no AWS call)."""
+    if not _REGIONS:
+        import botocore.session  # pylint: disable=import-outside-toplevel
+
+        session = botocore.session.get_session()
+        for partition in session.get_available_partitions():
+            _REGIONS.extend(session.get_available_regions("ec2", partition_name=partition))
+    return _REGIONS

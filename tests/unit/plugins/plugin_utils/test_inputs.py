@@ -1,0 +1,134 @@
+"""The input rules of every role, as the pre-flight check applies them: one problem per bad input, each
+naming the variable, its value and what is allowed; all problems at once."""
+
+import pytest
+
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import ROLES
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import input_problems
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
+
+SPECS = load_specs()
+
+# Every input as the dev inventory and the role defaults give it, templated (what the lookup passes).
+VALID = {
+    "app_name": "nestjs-playground", "environment_name": "dev", "aws_region": "us-east-1", "aws_account_id": "",
+    "jwt_secret_parameter_name": "/nestjs-playground/jwt-secret", "app_version": "latest", "app_logging_level": "info",
+    "schedule_task_cleanup_cron": "0 2 * * *", "scheduler_enabled": True,
+    "tag_app": "nestjs-playground", "tag_env": "dev", "tag_ou": "engineering", "tag_owner": "team@example.com",
+    "vpc_id": "vpc-0123456789abcdef0", "hosted_zone_id": "Z1234567890ABC", "hosted_zone_name": "example.com",
+    "domain_name": "nestjs-playground-api",
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0b5c7a1e-2f4d-4b7e-9c1a-0d2e3f4a5b6c",
+    "database_name": "nestjs_playground", "database_username": "postgres", "database_min_capacity": 0.5,
+    "database_max_capacity": 1, "database_read_replica": False, "database_seconds_until_auto_pause": 300,
+    "database_engine_version": "17.5", "database_port": 5432, "database_backup_retention_days": 1,
+    "database_deletion_protection": False, "database_cluster_identifier": "nestjs-playground-dev",
+    "ecr_repository_name": "nestjs-playground", "ecr_untagged_image_expiry_days": 14, "ecr_scan_on_push": True,
+    "ecr_image_tag_mutability": "MUTABLE",
+    "app_port": 3000, "app_cors_allowed_origin": "*", "app_jwt_expires_in": "1h", "task_memory_mb": 512,
+    "task_cpu_units": 256, "service_desired_count": 0, "service_min_capacity": 0, "service_max_capacity": 2,
+    "service_cpu_target_utilization": 50, "service_log_retention_days": 7, "alb_name": "nestjs-playground-dev-alb",
+    "alb_target_group_name": "nestjs-playground-dev-tg", "ecs_cluster_name": "nestjs-playground-dev",
+    "ecs_execution_role_name": "nestjs-playground-dev-execution", "ecs_task_role_name": "nestjs-playground-dev-task",
+    "scheduler_task_memory_mb": 512, "scheduler_task_cpu_units": 256, "scheduler_log_retention_days": 7,
+    "scheduler_execution_role_name": "nestjs-playground-scheduler-dev-execution",
+    "scheduler_task_role_name": "nestjs-playground-scheduler-dev-task",
+}
+
+# (overrides, a fragment of the one expected problem): each names the variable, the value and what is allowed.
+BAD = {
+    "app_name with capitals": ({"app_name": "Nest"}, "app_name 'Nest' is not valid: it must be lower-case letters"),
+    "app_name with two hyphens": ({"app_name": "my--app"}, "app_name 'my--app' is not valid: two hyphens in a row"),
+    "environment_name ending with a hyphen": ({"environment_name": "dev-"}, "environment_name 'dev-' is not valid"),
+    "a region that does not exist": ({"aws_region": "us-east-9"}, "aws_region 'us-east-9' is not valid: it must be an AWS region"),
+    "a region in the wrong form": ({"aws_region": "virginia"}, "aws_region 'virginia' is not valid"),
+    "an account id of 11 digits": ({"aws_account_id": "12345678901"}, "aws_account_id '12345678901' is not valid: it must be the 12 digits"),
+    "a JWT parameter name with a space": ({"jwt_secret_parameter_name": "/my app/jwt"}, "jwt_secret_parameter_name '/my app/jwt' is not valid"),
+    "an image tag with a colon": ({"app_version": "v1:2"}, "app_version 'v1:2' is not valid: it must be an image tag"),
+    "a logging level not offered": ({"app_logging_level": "trace"}, "app_logging_level 'trace' is not valid: it must be one of fatal, error"),
+    "a cron minute out of range": ({"schedule_task_cleanup_cron": "61 * * * *"}, "the minute must be 0-59"),
+    "a cron of 3 fields": ({"schedule_task_cleanup_cron": "* * *"}, "it has 3 field(s)"),
+    "a tag value with a semicolon": ({"tag_owner": "a;b"}, "tag_owner 'a;b' is not valid: a tag value is up to 256"),
+    "a placeholder vpc_id": ({"vpc_id": "REPLACE_WITH_EXISTING_VPC_ID"}, "vpc_id 'REPLACE_WITH_EXISTING_VPC_ID' is not valid"),
+    "no hosted_zone_id": ({"hosted_zone_id": ""}, "hosted_zone_id is not set: set it in the inventory"),
+    "a certificate ARN of another service": ({"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"},
+                                             "certificate_arn 'arn:aws:iam::123456789012:server-certificate/x' is not valid"),
+    "a database minimum below 0.5": ({"database_min_capacity": 0.25}, "database_min_capacity '0.25' is not valid: it must be 0.5 to 16 in steps of 0.5, or 0"),
+    "a database maximum above 16": ({"database_max_capacity": 32}, "database_max_capacity '32' is not valid: it must be 1 to 16"),
+    "a database maximum not in steps of 0.5": ({"database_max_capacity": 1.3}, "database_max_capacity '1.3' is not valid"),
+    "a database minimum above the maximum": ({"database_min_capacity": 4, "database_max_capacity": 2},
+                                             "database_min_capacity '4' is above database_max_capacity '2'"),
+    "a capacity that is not a number": ({"database_max_capacity": "lots"}, "database_max_capacity 'lots' is not valid: it must be a number"),
+    "an auto-pause delay too short": ({"database_min_capacity": 0, "database_seconds_until_auto_pause": 60},
+                                      "database_seconds_until_auto_pause '60' is not valid"),
+    "backups kept 40 days": ({"database_backup_retention_days": 40}, "database_backup_retention_days '40' is not valid: it must be a number of days from 1 to 35"),
+    "a database port below the range": ({"database_port": 80}, "database_port '80' is not valid: it must be a port Aurora accepts, from 1150 to 65535"),
+    "a database name with a hyphen": ({"database_name": "my-db"}, "database_name 'my-db' is not valid: it must be a PostgreSQL identifier"),
+    "a reserved user name": ({"database_username": "rdsadmin"}, "database_username 'rdsadmin' is not valid"),
+    "an engine version that is a word": ({"database_engine_version": "latest"}, "database_engine_version 'latest' is not valid"),
+    "read replica maybe": ({"database_read_replica": "maybe"}, "database_read_replica 'maybe' is not valid: it must be true or false"),
+    "untagged images kept 0 days": ({"ecr_untagged_image_expiry_days": 0}, "ecr_untagged_image_expiry_days '0' is not valid: it must be a whole number of days, at least 1"),
+    "a tag mutability not offered": ({"ecr_image_tag_mutability": "SOMETIMES"}, "ecr_image_tag_mutability 'SOMETIMES' is not valid: it must be one of MUTABLE, IMMUTABLE"),
+    "a privileged application port": ({"app_port": 80}, "app_port '80' is not valid: it must be a port from 1024 to 65535"),
+    "an application port above 65535": ({"app_port": 70000}, "app_port '70000' is not valid"),
+    "a JWT expiry in weeks": ({"app_jwt_expires_in": "2w"}, "app_jwt_expires_in '2w' is not valid: it must be a number followed by s, m, h or d"),
+    "a CORS origin without a scheme": ({"app_cors_allowed_origin": "app.example.com"}, "app_cors_allowed_origin 'app.example.com' is not valid"),
+    "a CORS list with one bad origin": ({"app_cors_allowed_origin": "https://a.example.com,ftp://b"}, "app_cors_allowed_origin 'https://a.example.com,ftp://b' is not valid"),
+    "a Fargate memory that does not fit the CPU": ({"task_memory_mb": 4096}, "task_memory_mb '4096' does not fit task_cpu_units 256 on Fargate"),
+    "a CPU size Fargate does not offer": ({"task_cpu_units": 300}, "task_cpu_units '300' is not a Fargate CPU size"),
+    "task memory that is not a number": ({"task_memory_mb": "1GB"}, "task_memory_mb '1GB' is not valid: it must be a whole number"),
+    "a desired count above 100": ({"service_desired_count": 101}, "service_desired_count '101' is not valid: it must be a whole number from 0 to 100"),
+    "a service maximum of 0": ({"service_max_capacity": 0}, "service_max_capacity '0' is not valid: it must be a whole number from 1 to 100"),
+    "a service minimum above the maximum": ({"service_min_capacity": 5, "service_max_capacity": 2}, "service_min_capacity '5' is above service_max_capacity '2'"),
+    "a CPU target of 150%": ({"service_cpu_target_utilization": 150}, "service_cpu_target_utilization '150' is not valid"),
+    "a log retention CloudWatch does not offer": ({"service_log_retention_days": 10}, "service_log_retention_days '10' is not valid: CloudWatch Logs keeps logs 1, 3, 5"),
+    "a load balancer name of 33 characters": ({"alb_name": "a" * 29 + "-alb"}, f"alb_name '{'a' * 29}-alb' is not valid: load balancer and target group names are 1 to 32"),
+    "a target group name ending with a hyphen": ({"alb_target_group_name": "tg-"}, "alb_target_group_name 'tg-' is not valid"),
+    "a role name of 65 characters": ({"ecs_task_role_name": "r" * 65}, "ecs_task_role_name '" + "r" * 65 + "' is not valid: the task role takes at most 64 characters"),
+    "a cluster identifier too long for its instances": ({"database_cluster_identifier": "c" * 60}, "the Aurora cluster (its instances add -writer and -reader) takes at most 56"),
+    "a scheduler memory that does not fit": ({"scheduler_task_memory_mb": 8192}, "scheduler_task_memory_mb '8192' does not fit scheduler_task_cpu_units 256"),
+    "a scheduler log retention of 2 days": ({"scheduler_log_retention_days": 2}, "scheduler_log_retention_days '2' is not valid"),
+}
+
+
+def test_the_valid_inputs_have_no_problem():
+    assert input_problems(VALID, SPECS) == []
+
+
+def test_the_valid_inputs_name_every_input_of_every_role():
+    documented = {name for role in ROLES for name in SPECS[role]}
+    checked = set(VALID)
+    # Inputs not in VALID: names and settings without a rule beyond their type.
+    assert len(checked & documented) >= 45
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_each_bad_input_is_named_with_its_value_and_what_is_allowed(case):
+    overrides, fragment = BAD[case]
+    problems = input_problems(dict(VALID, **overrides), SPECS)
+    assert len(problems) == 1, problems
+    assert fragment in problems[0]
+
+
+def test_every_problem_is_reported_at_once():
+    overrides = {}
+    for case in ("a database minimum below 0.5", "a privileged application port", "a cron of 3 fields", "a placeholder vpc_id",
+                 "a region that does not exist", "a scheduler log retention of 2 days"):
+        overrides.update(BAD[case][0])
+    problems = input_problems(dict(VALID, **overrides), SPECS)
+    assert len(problems) == 6, problems
+
+
+def test_the_scheduler_is_not_checked_while_it_is_off():
+    values = dict(VALID, scheduler_enabled=False, schedule_task_cleanup_cron="nonsense", scheduler_task_memory_mb=1)
+    assert input_problems(values, SPECS) == []
+
+
+def test_a_role_outside_the_play_is_not_checked():
+    values = {name: value for name, value in VALID.items() if not name.startswith(("task_", "service_", "app_port", "app_cors", "app_jwt"))}
+    values["task_cpu_units"] = 300   # ecs_service's input, but ecs_service is not asked about
+    assert input_problems(values, SPECS, roles=("config", "aurora")) == []
+
+
+def test_numbers_given_as_text_are_read_as_ansible_reads_them():
+    values = dict(VALID, task_cpu_units="512", task_memory_mb="1024", database_max_capacity="2.5", app_port="8080")
+    assert input_problems(values, SPECS) == []
