@@ -11,13 +11,14 @@ import pytest
 
 from conftest import landing_zone
 from resources import push_image
+from resources import start_tasks
 
 pytestmark = pytest.mark.integration
 
 DEPLOY = "playbooks/deploy.yml"
 APP = "nestjs-playground-dev"
 SCHEDULER = "nestjs-playground-scheduler-dev"
-WITH_SCHEDULER = {"schedule_task_cleanup_cron": "0 2 * * *"}
+WITH_SCHEDULER = {"schedule_task_cleanup_cron": "0 2 * * *", "deploy_wait_timeout": 120}   # a failed wait fails in 2 minutes
 REPORT = "Show what was deployed"
 IMAGE_REFUSAL = "Refuse an image tag the repository does not hold, before any change"
 
@@ -48,6 +49,7 @@ def scenario(ansible, tmp_path_factory):
 
     run("converge", "site.yml")
     assert runs["converge"].rc == 0, runs["converge"]
+    start_tasks(ansible, APP, SCHEDULER)   # the emulator never starts a created service's tasks by itself
     for tag in ("0.9.0", "1.0.0"):
         push_image(ansible, "nestjs-playground", tag)
     run("deploy_missing_tag", DEPLOY, {"app_version": "9.9.9"})
