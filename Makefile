@@ -15,13 +15,14 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status down test lint unit integration sanity units docs
+.PHONY: help setup demo status plan down test lint unit integration sanity units docs
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
 	@echo "make test   lint, ansible-test sanity and units, unit, integration and molecule tests (what CI runs)"
 	@echo "make status ENV=dev   is the environment healthy, and if not, why (read-only; exit 0 healthy, 2 not)"
 	@echo "make down   stop the local AWS endpoint that make demo left running"
+	@echo "make plan ENV=dev   what site.yml would change in that environment (the local endpoint if one runs, else AWS)"
 
 setup: $(VENV)/.installed
 
@@ -61,6 +62,20 @@ docs: setup
 
 down:
 	@$(EMULATOR) stop
+
+# The `cdk diff` habit: playbooks/plan.yml, which changes nothing. Against the local endpoint that make
+# demo left running (or AWS_ENDPOINT_URL), with the demo's landing zone and settings; when none runs,
+# against the AWS account of the shell's credentials. PLAN_ARGS passes more, e.g.
+# make plan ENV=prd PLAN_ARGS="-e plan_fail_on_changes=true".
+PLAN_ARGS ?=
+plan: setup
+	@if [ -n "$${AWS_ENDPOINT_URL:-}" ] || $(EMULATOR) status >/dev/null; then \
+	  eval "$$($(EMULATOR) ensure)"; \
+	  lz=.emulator/landing-zone-nestjs-playground-$(ENV).yml; \
+	  ansible-playbook playbooks/plan.yml -i inventories/$(ENV) $$([ -f $$lz ] && echo "-e @$$lz") $(DEMO_VARS) $(PLAN_ARGS); \
+	else \
+	  ansible-playbook playbooks/plan.yml -i inventories/$(ENV) $(PLAN_ARGS); \
+	fi
 
 lint: setup
 	yamllint --strict .

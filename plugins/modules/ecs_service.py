@@ -185,6 +185,11 @@ options:
     description:
       - After a change, wait until the service is stable (one deployment, as many running tasks as
         desired) - or, with O(state=absent), until it is C(INACTIVE).
+      - When the change rolled out a new task definition, the module then checks what became of the
+        deployment that C(CreateService) or C(UpdateService) started. A deployment the circuit breaker
+        stopped and rolled back leaves the service stable too, on the previous task definition, and is
+        gone (or C(FAILED)); the module then fails, saying so, naming both task definitions and quoting the
+        service's latest events, and reports C(rollout=rolled_back).
     type: bool
     default: false
   wait_timeout:
@@ -320,6 +325,16 @@ service:
     tags:
       description: The service's tags.
       type: dict
+rollout:
+  description:
+    - With O(wait=true), after a change that rolled out a new task definition - C(completed) when the
+      deployment it started completed, C(rolled_back) when that deployment is gone or C(FAILED) (the
+      circuit breaker stopped it and went back to the last completed one; the module fails then).
+    - C(not_waited) after such a change without O(wait) (and in check mode, for the change it would make),
+      C(none) when no new task definition is rolled out.
+  returned: with O(state=present)
+  type: str
+  sample: completed
 """
 
 import math
@@ -679,6 +694,45 @@ def update_arguments(cluster, name, fields, after, current_raw):
     return args
 
 
+def primary_task_definition(service):
+    """The task definition the service's PRIMARY deployment runs (the service's own when none is listed)."""
+    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
+    return (primary[0] if primary else {}).get("taskDefinition") or service.get("taskDefinition")
+
+
+def primary_deployment_id(service):
+    """The id of the PRIMARY deployment of a CreateService/UpdateService answer - the one that rolls out."""
+    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
+    return primary[0].get("id") if primary else None
+
+
+def rollout_outcome(service, deployment_id, asked_arn):
+    """After waiting until ``service`` (DescribeServices) is stable, what became of the deployment
+    ``deployment_id`` that rolled out ``asked_arn``: ``completed``, or ``rolled_back`` when it is gone or
+    FAILED - the circuit breaker stopped it and went back to the last completed deployment, which leaves
+    the service stable on the previous task definition.
+
+    Deployments are told apart by id, as aws-actions/amazon-ecs-deploy-task-definition does. The emulator
+    keeps one deployment whatever UpdateService changes (docs/emulator-gaps.md): its id stays, COMPLETED.
+    Without a deployment id, the task definition the primary deployment runs decides.
+    """
+    if deployment_id is None:
+        return "completed" if same_task_definition(asked_arn, primary_task_definition(service)) else "rolled_back"
+    deployment = [d for d in service.get("deployments") or [] if d.get("id") == deployment_id]
+    if not deployment or deployment[0].get("rolloutState") == "FAILED":
+        return "rolled_back"
+    return "completed"
+
+
+def rollback_message(name, asked_arn, service):
+    events = [e.get("message") for e in (service.get("events") or [])[:3] if e.get("message")]
+    return (
+        f"ECS service {name} did not roll out {asked_arn}: the deployment failed and the circuit breaker rolled the "
+        f"service back to {primary_task_definition(service)}, which it runs now."
+        + (" Latest service events: " + " | ".join(events) if events else "")
+    )
+
+
 def waiter_config(timeout):
     """WaiterConfig for a boto3 waiter that gives up after about ``timeout`` seconds."""
     timeout = max(1, int(timeout))
@@ -822,22 +876,32 @@ def ensure_present(module, services, cluster, name, raw):
         module.fail_json(msg=controller_message(name, decision, current))
 
     diff = make_diff(decision["before"], decision["after"])
+    rolls_out = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"])
     if module.check_mode or not decision["changed"]:
         result = service_result(raw or {"serviceName": name}, decision["after"], decision["after"]["tags"])
-        module.exit_json(changed=decision["changed"], service=result, diff=diff)
+        module.exit_json(changed=decision["changed"], service=result, diff=diff,
+                         rollout="not_waited" if rolls_out else "none")
 
+    answer = {}
     if decision["create"]:
-        services.create(create_arguments(cluster, name, decision["after"]))
+        answer = services.create(create_arguments(cluster, name, decision["after"]))
     else:
         args = update_arguments(cluster, name, decision["fields"], decision["after"], raw)
         if args:
-            services.update(args)
+            answer = services.update(args)
         services.retag(raw["serviceArn"], decision["tags_to_set"], decision["tags_to_remove"])
     if params["wait"]:
         services.wait("services_stable", cluster, name, params["wait_timeout"], "stable")
     raw = services.describe(cluster, name) or {"serviceName": name}
     now = current_state(raw)
-    module.exit_json(changed=True, service=service_result(raw, now, now["tags"]), diff=diff)
+    result = dict(changed=True, service=service_result(raw, now, now["tags"]), diff=diff, rollout="none")
+    if rolls_out:
+        result["rollout"] = "not_waited"
+        if params["wait"]:
+            result["rollout"] = rollout_outcome(raw, primary_deployment_id(answer or {}), decision["after"]["task_definition"])
+    if result["rollout"] == "rolled_back":
+        module.fail_json(msg=rollback_message(name, decision["after"]["task_definition"], raw), **result)
+    module.exit_json(**result)
 
 
 def main():

@@ -230,7 +230,6 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
@@ -238,6 +237,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
@@ -431,12 +432,6 @@ def settle_twins(own_revision, others, after):
     return twins[0], twins[1:]
 
 
-def family_of(arn):
-    """``arn:...:task-definition/web:3`` -> ``("web", 3)``."""
-    family, _colon, revision = arn.rpartition("/")[2].rpartition(":")
-    return family, int(revision)
-
-
 def describe_result(definition, tags):
     """The ``task_definition`` result for a revision read from (or registered with) AWS."""
     result = {
@@ -462,13 +457,9 @@ class TaskDefinitions:
         """The ARNs of the family's ACTIVE revisions, oldest first (exactly this family: familyPrefix
         is a prefix on AWS)."""
         try:
-            arns = paginated_query_with_retries(
-                self.client, "list_task_definitions", retry_decorator=self.retry, familyPrefix=family, status="ACTIVE"
-            )["taskDefinitionArns"]
+            return active_revision_arns(self.client, self.retry, family)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to list the task definitions of family {family}")
-        mine = [arn for arn in arns if family_of(arn)[0] == family]
-        return sorted(mine, key=lambda arn: family_of(arn)[1])
 
     def _describe(self, task_definition):
         response = self.client.describe_task_definition(aws_retry=True, taskDefinition=task_definition, include=["TAGS"])

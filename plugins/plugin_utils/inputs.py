@@ -140,6 +140,8 @@ def config_problems(v):
         problems.append(f"jwt_secret_parameter_name '{parameter}' is not valid: it must be an SSM parameter name like /nestjs-playground/jwt-secret.")
     if "app_version" in v and not IMAGE_TAG.match(str(v["app_version"])):
         problems.append(f"app_version '{v['app_version']}' is not valid: it must be an image tag (letters, digits, _ . -, up to 128).")
+    if _number(v.get("deploy_wait_timeout"), "int") is not None:   # not a whole number: the type check says so
+        problems += _in_range("deploy_wait_timeout", v["deploy_wait_timeout"], 1, 86400, "a number of seconds")
     for name in ("tag_app", "tag_env", "tag_ou", "tag_owner"):
         if name in v and not TAG_VALUE.match(str(v[name])):
             problems.append(f"{name} '{v[name]}' is not valid: a tag value is up to 256 letters, digits, spaces and _ . : / = + - @.")

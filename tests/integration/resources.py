@@ -130,3 +130,15 @@ def requests_served(emulator, settle=0.5):
     time.sleep(settle)   # the server logs a request just after it answers it
     with open(emulator.log_path, encoding="utf-8", errors="replace") as handle:
         return sum(1 for line in handle if "HTTP/1.1" in line)
+
+
+def start_tasks(ansible, cluster, service):
+    """Makes the emulator's ``service`` run the tasks it wants, as ECS does once they start.
+
+    The emulator reports a created service with 0 running and all its desired tasks pending, forever (AWS
+    starts them), so a wait until it is stable never ends; an UpdateService that sets the desired count
+    (here to the count it has) makes it report them running (docs/emulator-gaps.md).
+    """
+    ecs = ansible.client("ecs")
+    (described,) = ecs.describe_services(cluster=cluster, services=[service])["services"]
+    ecs.update_service(cluster=cluster, service=service, desiredCount=described["desiredCount"])

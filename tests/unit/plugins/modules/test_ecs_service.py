@@ -12,6 +12,10 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service imp
     normalise_load_balancers,
     normalise_network,
     plan,
+    primary_deployment_id,
+    primary_task_definition,
+    rollback_message,
+    rollout_outcome,
     same_task_definition,
     service_result,
     update_arguments,
@@ -403,3 +407,54 @@ def test_service_result_is_snake_case_with_a_deployment_summary():
                                       "created_at": "2026-11-01T00:00:00+00:00", "updated_at": "2026-11-01T00:00:00+00:00"}]
     assert result["tags"] == TAGS
     assert "deployment_controller" not in result
+
+
+# ---- after waiting: did the new task definition roll out, or did the circuit breaker roll it back? ----
+
+def deployment(ident, status, task_definition, rollout_state):
+    return {"id": ident, "status": status, "taskDefinition": task_definition, "rolloutState": rollout_state}
+
+
+UPDATE_ANSWER = raw_service(taskDefinition=REV2, deployments=[deployment("ecs-svc/2", "PRIMARY", REV2, "IN_PROGRESS"),
+                                                              deployment("ecs-svc/1", "ACTIVE", REV1, "COMPLETED")])
+
+
+def test_the_deployment_that_rolls_out_is_the_primary_one_of_the_answer():
+    assert primary_deployment_id(UPDATE_ANSWER) == "ecs-svc/2"
+    assert primary_deployment_id({}) is None
+
+
+def test_a_stable_service_whose_new_deployment_completed_rolled_out():
+    service = raw_service(taskDefinition=REV2, deployments=[deployment("ecs-svc/2", "PRIMARY", REV2, "COMPLETED")])
+    assert rollout_outcome(service, "ecs-svc/2", REV2) == "completed"
+
+
+def test_a_stable_service_without_its_new_deployment_was_rolled_back_by_the_circuit_breaker():
+    # What ECS leaves after a failed deployment with rollback: the rollback deployment, on the last completed revision.
+    service = raw_service(taskDefinition=REV1, deployments=[deployment("ecs-svc/3", "PRIMARY", REV1, "COMPLETED")],
+                          events=[{"message": "(service api) rolling back to deployment ecs-svc/1."},
+                                  {"message": "(service api) (deployment ecs-svc/2) deployment failed: tasks failed to start."}])
+    assert rollout_outcome(service, "ecs-svc/2", REV2) == "rolled_back"
+    message = rollback_message("api", REV2, service)
+    assert message.startswith(f"ECS service api did not roll out {REV2}: the deployment failed and the circuit breaker "
+                              f"rolled the service back to {REV1}, which it runs now.")
+    assert "deployment failed: tasks failed to start." in message
+
+
+def test_a_new_deployment_still_listed_as_failed_was_rolled_back():
+    service = raw_service(taskDefinition=REV1, deployments=[deployment("ecs-svc/3", "PRIMARY", REV1, "COMPLETED"),
+                                                            deployment("ecs-svc/2", "ACTIVE", REV2, "FAILED")])
+    assert primary_task_definition(service) == REV1
+    assert rollout_outcome(service, "ecs-svc/2", REV2) == "rolled_back"
+
+
+def test_the_emulator_single_deployment_is_a_completed_rollout():
+    # moto keeps its one COMPLETED deployment, with the old task definition, through UpdateService (docs/emulator-gaps.md).
+    service = raw_service(taskDefinition="api:2", deployments=[deployment("ecs-svc/1", "PRIMARY", REV1, "COMPLETED")])
+    assert rollout_outcome(service, "ecs-svc/1", REV2) == "completed"
+
+
+@pytest.mark.parametrize("running, outcome", [(REV2, "completed"), ("api:2", "completed"), (REV1, "rolled_back")])
+def test_without_a_deployment_id_the_task_definition_of_the_primary_deployment_decides(running, outcome):
+    service = raw_service(taskDefinition=running, deployments=[deployment("ecs-svc/9", "PRIMARY", running, "COMPLETED")])
+    assert rollout_outcome(service, None, REV2) == outcome

@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import DEFINITION_FIELDS
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import definition_differences
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import desired_spec
-from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import family_of
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import normalise_container
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import normalise_definition
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import plan

@@ -66,6 +66,7 @@ BAD = {
     "an account id of 11 digits": ({"aws_account_id": "12345678901"}, "aws_account_id '12345678901' is not valid: it must be the 12 digits"),
     "a JWT parameter name with a space": ({"jwt_secret_parameter_name": "/my app/jwt"}, "jwt_secret_parameter_name '/my app/jwt' is not valid"),
     "an image tag with a colon": ({"app_version": "v1:2"}, "app_version 'v1:2' is not valid: it must be an image tag"),
+    "a deploy wait of 0 seconds": ({"deploy_wait_timeout": 0}, "deploy_wait_timeout '0' is not valid: it must be a number of seconds from 1 to 86400."),
     "a logging level not offered": ({"app_logging_level": "trace"}, "app_logging_level 'trace' is not valid: it must be one of fatal, error"),
     "a cron minute out of range": ({"schedule_task_cleanup_cron": "61 * * * *"}, "the minute must be 0-59"),
     "a cron of 3 fields": ({"schedule_task_cleanup_cron": "* * *"}, "it has 3 field(s)"),
