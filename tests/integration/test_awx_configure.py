@@ -1,0 +1,182 @@
+"""awx/configure.yml, the AWX objects as code, validated as far as no AWX server allows.
+
+There is no AWX here. The playbook runs in check mode against a stand-in controller (an HTTP server on
+loopback that answers every lookup with one object of the name asked and refuses every write), so that
+the real awx.awx modules validate every argument they are given (names, types, choices), resolve each
+reference, and get as far as the write they would make. The tests then read the arguments each module
+received (rendered by Ansible, as AWX would receive them) and check the survey specs against the rules
+AWX applies to them, and that each survey variable is an input of the playbook it launches.
+"""
+
+import http.server
+import json
+import os
+import sys
+import threading
+import urllib.parse
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+ENVIRONMENTS = ["dev", "qa", "prd"]
+PLAYBOOKS = {"site": "site.yml", "plan": "playbooks/plan.yml", "deploy": "playbooks/deploy.yml",
+             "destroy": "playbooks/destroy.yml"}
+SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+class StandInController(http.server.BaseHTTPRequestHandler):
+    """Every GET of a list finds one object named as asked (no job template exists); every write is refused."""
+
+    requests = []
+
+    def log_message(self, *_):
+        pass
+
+    def _answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-API-Product-Name", "AWX")
+        self.send_header("X-API-Product-Version", "24.6.1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        self.requests.append(("GET", url.path, query))
+        name = query.get("name") or query.get("or__name") or "object"
+        kind = url.path.rstrip("/").split("/")[-1]
+        found = {"id": 1, "name": name, "type": kind.rstrip("s"), "url": f"{url.path}1/", "related": {},
+                 "summary_fields": {}, "organization": 1, "kind": "", "variables": "", "survey_enabled": False,
+                 "playbook": "", "inventory": 1, "project": 1}
+        # Job templates are what the playbook creates last and nothing refers to: none exists yet, so the
+        # module goes as far as creating one. Everything else is found, as a reference must be.
+        results = [] if kind == "job_templates" else [found]
+        self._answer(200, {"count": len(results), "next": None, "previous": None, "results": results})
+
+    def _refuse(self):
+        self.requests.append((self.command, urllib.parse.urlsplit(self.path).path, {}))
+        self._answer(405, {"detail": "the stand-in controller accepts no write"})
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = _refuse  # noqa: N815
+
+
+@pytest.fixture(scope="module")
+def controller():
+    StandInController.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandInController)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", StandInController.requests
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def configure(ansible, controller):
+    url, requests = controller
+    run = ansible.playbook(
+        "awx/configure.yml", inventory="localhost,", check=True,
+        extra_vars=[{"awx_project_scm_url": "https://git.example.com/platform/nestjs-playground-infra.git",
+                     "ansible_python_interpreter": sys.executable}],
+        env={"CONTROLLER_HOST": url, "CONTROLLER_OAUTH_TOKEN": "stand-in", "CONTROLLER_VERIFY_SSL": "false"},
+    )
+    return run, requests
+
+
+def module_args(run, task):
+    """The arguments each loop item of ``task`` gave its module, as rendered by Ansible."""
+    result = run.result(task, host="localhost")
+    return [item["invocation"]["module_args"] for item in result.get("results", [result])]
+
+
+def test_every_task_passes_the_awx_modules_validation_and_would_write(configure):
+    run, _ = configure
+    assert run.rc == 0, run
+    stats = run.host_stats("localhost")
+    assert stats["failures"] == 0
+    assert stats["changed"] > 0
+
+
+def test_nothing_was_written_to_the_controller(configure):
+    _, requests = configure
+    assert [request for request in requests if request[0] != "GET"] == []
+
+
+def test_one_inventory_per_environment_sourced_from_the_project(configure):
+    run, _ = configure
+    sources = module_args(run, "Ensure each inventory is read from inventories/<environment> of the project")
+    assert sorted((s["inventory"], s["source"], s["source_path"], s["source_project"]) for s in sources) == sorted(
+        (f"nestjs-playground-{env}", "scm", f"inventories/{env}", "nestjs-playground-infra") for env in ENVIRONMENTS)
+    for env in ENVIRONMENTS:
+        assert os.path.isdir(os.path.join(ROOT, "inventories", env))
+
+
+def test_one_job_template_per_environment_and_playbook(configure):
+    run, _ = configure
+    templates = module_args(run, "Ensure one job template per environment and playbook")
+    assert sorted((t["name"], t["inventory"], t["playbook"]) for t in templates) == sorted(
+        (f"nestjs-playground-{env}-{key}", f"nestjs-playground-{env}", playbook)
+        for env in ENVIRONMENTS for key, playbook in PLAYBOOKS.items())
+    for template in templates:
+        assert os.path.isfile(os.path.join(ROOT, template["playbook"])), template["playbook"]
+        assert template["allow_simultaneous"] is False
+        assert template["credentials"] == ["nestjs-playground-aws"]
+        assert template["execution_environment"] == "nestjs-playground-ee"
+
+
+def _surveys(run):
+    templates = module_args(run, "Ensure one job template per environment and playbook")
+    return {t["name"]: t["survey_spec"] for t in templates if t["survey_enabled"]}
+
+
+def test_each_destroy_asks_for_the_confirmation_and_only_prd_for_the_database(configure):
+    run, _ = configure
+    surveys = _surveys(run)
+    for env in ENVIRONMENTS:
+        questions = {q["variable"]: q for q in surveys[f"nestjs-playground-{env}-destroy"]["spec"]}
+        assert questions["confirm_destroy"]["required"] is True
+        assert ("destroy_database" in questions) == (env == "prd")
+        assert set(surveys[f"nestjs-playground-{env}-deploy"]["spec"][0].items()) >= {("variable", "app_version"),
+                                                                                     ("required", True)}
+        assert f"nestjs-playground-{env}-site" not in surveys
+
+
+def test_the_survey_specs_follow_awxs_rules(configure):
+    run, _ = configure
+    surveys = _surveys(run)
+    assert surveys
+    for name, survey in surveys.items():
+        assert survey["name"] and survey["description"] and isinstance(survey["spec"], list), name
+        variables = [q["variable"] for q in survey["spec"]]
+        assert len(variables) == len(set(variables)), name
+        for question in survey["spec"]:
+            assert {"question_name", "variable", "type", "required"} <= set(question), (name, question)
+            assert question["type"] in SURVEY_TYPES, (name, question)
+            assert isinstance(question["required"], bool)
+            if question["type"] == "multiplechoice":
+                assert question["default"] in question["choices"], (name, question)
+            if question["type"] == "text":
+                assert 0 <= question["min"] <= question["max"], (name, question)
+
+
+def test_each_survey_variable_is_an_input_of_the_playbook_it_launches(configure):
+    run, _ = configure
+    templates = module_args(run, "Ensure one job template per environment and playbook")
+    inputs = set()
+    for role in os.listdir(os.path.join(ROOT, "roles")):
+        with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+            for entry in yaml.safe_load(handle)["argument_specs"].values():
+                inputs |= set(entry.get("options", {}))
+    for template in templates:
+        if not template["survey_enabled"]:
+            continue
+        with open(os.path.join(ROOT, template["playbook"]), encoding="utf-8") as handle:
+            playbook = handle.read()
+        for question in template["survey_spec"]["spec"]:
+            assert question["variable"] in inputs or question["variable"] in playbook, (template["name"], question["variable"])
