@@ -21,7 +21,7 @@ description:
   - When another run creates the log group between this run's look-up and its creation (two converges
     at once), the module converges that log group instead of failing.
 author:
-  - NestJS Playground platform team
+  - NestJS Playground platform team (!UNKNOWN)
 options:
   name:
     description:
