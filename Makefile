@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status plan down test lint unit integration sanity units docs
+.PHONY: help setup demo status plan down test lint unit integration sanity units docs bench
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
@@ -76,6 +76,11 @@ plan: setup
 	else \
 	  ansible-playbook playbooks/plan.yml -i inventories/$(ENV) $(PLAN_ARGS); \
 	fi
+
+# The benchmark (docs/performance.md): medians of 3 runs on fresh local endpoints; prints a table and
+# writes bench/results/latest.json. Takes about 15 minutes on 2 cores. Not part of make test.
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	yamllint --strict .
