@@ -30,14 +30,20 @@ CLUSTER_TASK = "Ensure the encrypted Aurora Serverless v2 PostgreSQL cluster"
 DB_SG_TASK = "Ensure the database security group admits PostgreSQL from the application and scheduler groups only"
 ECR_TASK = "Ensure the ECR repository scans on push, keeps its tags mutable and expires untagged images"
 EXECUTION_ROLE_TASK = "Ensure the task execution role may pull the image, write the logs and read exactly the task's secrets"
-TASK_ROLE_TASK = "Ensure the task role may read exactly the task's secrets and the JWT parameter"
+TASK_ROLE_TASK = (
+    "Ensure the task role may read exactly the task's secrets, put metrics in its own namespace and, with xray_enabled, send traces"
+)
 TASKDEF_TASK = "Ensure the task definition runs the image with its configuration and secrets"
 SERVICE_TASK = "Ensure the Fargate service runs in the private subnets behind the target group"
+SCHEDULER_EXECUTION_ROLE_TASK = "Ensure the scheduler's execution role may pull the image, write its logs and read exactly its secrets"
+SCHEDULER_TASK_ROLE_TASK = "Ensure the scheduler's task role may read its secrets (and open ECS Exec sessions outside prd)"
 SCHEDULER_TASKDEF_TASK = "Ensure the scheduler's task definition runs the application's image with the cron and the secrets"
 SCHEDULER_SERVICE_TASK = "Ensure the scheduler's service runs exactly one task in the private subnets, without a load balancer"
+OUTPUTS_TASK = "Write the outputs file, keyed by the CDK app's export names"
 SCHEDULER_GONE_TASKS = [
     "Ensure the scheduler's service is drained and deleted",
     "Ensure no revision of the scheduler's task definition is active",
+    "Ensure the scheduler's roles are deleted",
     "Ensure the scheduler's security group is deleted",
     "Ensure the scheduler's log group is deleted outside production (production keeps its logs)",
 ]
@@ -49,8 +55,10 @@ EDITS = [
     ("image_expiry", "ecr", {"ecr_untagged_image_expiry_days": 7}, ECR, [ECR_TASK]),
     ("scan_on_push", "ecr", {"ecr_scan_on_push": False}, ECR, [ECR_TASK]),
     ("jwt_parameter", "network_lookup", {"jwt_secret_parameter_name": ROTATED_JWT}, POLICIES,
-     [EXECUTION_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK, SCHEDULER_TASKDEF_TASK, SCHEDULER_SERVICE_TASK]),
-    ("scheduler_off", "ecs_scheduler", {"schedule_task_cleanup_cron": ""}, DATABASE_ACCESS, [DB_SG_TASK] + SCHEDULER_GONE_TASKS),
+     [EXECUTION_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK,
+      SCHEDULER_EXECUTION_ROLE_TASK, SCHEDULER_TASK_ROLE_TASK, SCHEDULER_TASKDEF_TASK, SCHEDULER_SERVICE_TASK]),
+    ("scheduler_off", "ecs_scheduler", {"schedule_task_cleanup_cron": ""}, DATABASE_ACCESS,
+     [DB_SG_TASK, *SCHEDULER_GONE_TASKS, OUTPUTS_TASK]),
 ]
 
 
