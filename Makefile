@@ -15,7 +15,7 @@ PYTEST_WORKERS ?= 2
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status plan down test lint unit integration sanity units docs bench
+.PHONY: help setup demo status plan down test lint unit integration sanity units docs bench durations
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
@@ -81,6 +81,11 @@ plan: setup
 # writes bench/results/latest.json. Takes about 15 minutes on 2 cores. Not part of make test.
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Measures how long each test module takes into tests/durations.json, which orders the work of make
+# test longest first (tests/scheduling.py). Run it after adding or reshaping a long test module.
+durations: setup
+	pytest -n $(PYTEST_WORKERS) tests --store-durations
 
 lint: setup
 	yamllint --strict .

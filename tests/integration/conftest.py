@@ -2,7 +2,7 @@
 
 Every scenario gets its own moto server (0.4 s to start), so scenarios run in parallel under
 ``pytest -n 2`` without seeing each other's resources. A scenario converges once, in a module-scoped
-fixture, and the tests of that module read what the runs returned (``--dist loadfile`` keeps a
+fixture, and the tests of that module read what the runs returned (tests/scheduling.py keeps a
 module's tests on one worker, so that converge happens once).
 """
 

@@ -26,7 +26,8 @@ def test_there_is_a_scenario_for_every_role():
     assert SCENARIOS == sorted(os.listdir(os.path.join(ROOT, "roles")))
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+# Each scenario is a work unit of its own (tests/scheduling.py), so the workers share them.
+@pytest.mark.parametrize("scenario", [pytest.param(name, marks=pytest.mark.xdist_group(f"molecule-{name}")) for name in SCENARIOS])
 def test_molecule_scenario_passes(scenario, tmp_path):
     with Emulator(log_path=str(tmp_path / "moto.log")) as emulator:
         proc = run_molecule(scenario, Ansible(emulator))
