@@ -39,18 +39,27 @@ def load_durations():
         return {}
 
 
+def longest_first(groups, durations):
+    """The positions of items whose work units are ``groups`` (in collection order), longest unit first.
+
+    A unit keeps its items together and in their order; units of equal length keep their collection
+    order; a unit ``durations`` does not know counts as longer than every unit it knows.
+    """
+    unknown = max(durations.values(), default=0) + 1
+    first = {}
+    for index, group in enumerate(groups):
+        first.setdefault(group, index)
+    return sorted(range(len(groups)), key=lambda index: (-durations.get(groups[index], unknown), first[groups[index]], index))
+
+
 @pytest.hookimpl(tryfirst=True)   # before xdist appends each test's group to its node id
 def pytest_collection_modifyitems(config, items):
-    durations = load_durations()
-    longest = max(durations.values(), default=0) + 1
-    groups = config.stash[_GROUPS]
-    first = {}
-    for index, item in enumerate(items):
-        group = groups[item.nodeid] = group_of(item)
-        first.setdefault(group, index)
+    groups = [group_of(item) for item in items]
+    for item, group in zip(items, groups):
+        config.stash[_GROUPS][item.nodeid] = group
         if not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: (-durations.get(groups[item.nodeid], longest), first[groups[item.nodeid]]))
+    items[:] = [items[index] for index in longest_first(groups, load_durations())]
 
 
 _GROUPS = pytest.StashKey[dict]()
