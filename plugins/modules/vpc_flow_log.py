@@ -127,6 +127,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
@@ -150,8 +151,7 @@ def current_state(flow_log):
 
 def ours(flow_logs, resource_id, log_group_name):
     """The flow logs of ``resource_id`` into ``log_group_name``, oldest first. Pure."""
-    found = [f for f in flow_logs if f.get("ResourceId") == resource_id and f.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
-             and f.get("LogGroupName") == log_group_name]
+    found = [f for f in flow_logs if delivers_to(f, resource_id, log_group_name)]
     return sorted(found, key=lambda f: (str(f.get("CreationTime", "")), f["FlowLogId"]))
 
 
