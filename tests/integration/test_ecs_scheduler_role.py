@@ -32,6 +32,9 @@ SERVICE_GONE_TASK = "Ensure the scheduler's service is drained and deleted"
 TASKDEF_GONE_TASK = "Ensure no revision of the scheduler's task definition is active"
 SG_GONE_TASK = "Ensure the scheduler's security group is deleted"
 LOG_GONE_TASK = "Ensure the scheduler's log group is deleted outside production (production keeps its logs)"
+GONE_TASKS = [SERVICE_GONE_TASK, TASKDEF_GONE_TASK, ROLES_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK]
+# One read while the cron is unset; the removals above run only when it finds something.
+FIND_TASK = "Find what is left of the scheduler while schedule_task_cleanup_cron is unset"
 CHECK_TASK = "Check every input before any AWS call"   # site.yml's pre-flight
 # The monitoring role's: the scheduler's alarms come and go with it.
 ALARMS_TASK = "Ensure the alarms of the alerting strategy, notifying the topic on ALARM and on OK"
@@ -223,6 +226,26 @@ def test_unsetting_the_cron_removes_everything_of_the_scheduler(scenario):
 def test_the_unset_rerun_changes_nothing(scenario):
     run = scenario["unset_again"][0]
     assert run.host_stats()["changed"] == 0, run.changed_tasks()
+
+
+@pytest.mark.parametrize("step", ["unset_in_check_mode", "unset"])
+def test_unsetting_the_cron_first_finds_every_part_of_the_scheduler(scenario, step):
+    group = scenario["converge"][1]["group"]
+    assert scenario[step][0].result(FIND_TASK)["existing"] == {
+        "ecs_services": [{"cluster": APP, "name": NAME}],
+        "task_definition_families": [NAME],
+        "iam_roles": [ROLES["execution"], ROLES["task"]],
+        "security_groups": {"vpc_id": group["VpcId"], "names": [NAME]},
+        "log_groups": [LOG_GROUP],
+    }
+
+
+def test_with_nothing_of_the_scheduler_left_one_read_replaces_the_removal_tasks(scenario):
+    run = scenario["unset_again"][0]
+    assert run.result(FIND_TASK)["found"] is False
+    ran = [name for name, result in run.results() if not result.get("skipped")]
+    assert FIND_TASK in ran
+    assert [name for name in ran if name in GONE_TASKS] == []
 
 
 def test_setting_the_cron_in_check_mode_reports_the_changes_and_creates_nothing(scenario):

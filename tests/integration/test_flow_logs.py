@@ -24,6 +24,8 @@ ON_TASKS = [LOG_GROUP_TASK, ROLE_TASK, FLOW_LOG_TASK]
 OFF_TASKS = ["Ensure the imported VPC's flow log into this environment's log group is deleted",
              "Ensure the flow logs' role is deleted",
              "Ensure the flow logs' log group is deleted outside production (production keeps its logs)"]
+# One read while off; the removals above run only when it finds something.
+FIND_TASK = "Find what is left of the flow logs while vpc_flow_logs_enabled is off"
 
 
 def observe(ansible, app=APP):
@@ -140,6 +142,25 @@ def test_switching_off_removes_the_flow_log_the_role_and_outside_prd_the_log_gro
     assert (state["flow_logs"], state["log_groups"], state["role"]) == ([], {}, None)
     run = scenario["steps"]["off_again"][0]
     assert run.host_stats()["changed"] == 0, run.changed_tasks()
+
+
+@pytest.mark.parametrize("name", ["off_fresh", "off_again"])
+def test_while_off_with_nothing_left_one_read_replaces_the_three_removal_tasks(scenario, name):
+    run = scenario["steps"][name][0]
+    assert run.result(FIND_TASK)["found"] is False
+    ran = [task for task, result in run.results() if not result.get("skipped")]
+    assert FIND_TASK in ran
+    assert [task for task in ran if task in OFF_TASKS] == []
+
+
+def test_switching_off_first_finds_the_flow_log_its_role_and_outside_prd_its_log_group(scenario):
+    vpc = scenario["lz"]["vpc_id"]
+    assert scenario["steps"]["off_check"][0].result(FIND_TASK)["existing"] == {
+        "flow_logs": [{"resource_id": vpc, "log_group_name": GROUP}], "iam_roles": [ROLE], "log_groups": [GROUP]}
+    prd_group = "/vpc/nestjs-playground-prd/flow-logs"
+    assert scenario["steps"]["prd_off"][0].result(FIND_TASK, "nestjs-playground-prd")["existing"] == {
+        "flow_logs": [{"resource_id": vpc, "log_group_name": prd_group}], "iam_roles": ["nestjs-playground-prd-flow-logs"],
+        "log_groups": []}   # production keeps its log group: not looked for
 
 
 def test_production_keeps_a_month_of_flow_logs_and_the_log_group_when_switched_off(scenario):
