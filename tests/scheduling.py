@@ -1,9 +1,10 @@
 """How ``make test`` shares its work between pytest-xdist's workers (loaded by pytest.ini: ``-p scheduling``).
 
-A work unit is a test module, because an integration module converges its scenario once in
-module-scoped fixtures and its tests read what that run left: every test gets the mark
-``xdist_group(<module path>)`` unless it names its own group (each molecule scenario does, so that
-the scenarios spread over the workers), and ``--dist loadgroup`` keeps a group on one worker.
+A work unit is a test module (``--dist loadfile``), because an integration module converges its scenario
+once in module-scoped fixtures and its tests read what that run left. (Not ``--dist loadgroup``: with
+pytest 9, pytest-xdist 3.8 no longer manages to add the group to the test ids, so every test becomes its
+own unit and each worker runs the module's converge again.) A scenario that should spread over the
+workers gets a module of its own, as each molecule scenario does (tests/integration/test_molecule_*.py).
 
 The units start longest first (``--no-loadscope-reorder`` keeps this order), so that no long module
 starts last while the other worker idles. Their lengths are those last measured, in
@@ -17,6 +18,7 @@ import os
 import pytest
 
 DURATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "durations.json")
+ROOT = os.path.dirname(os.path.dirname(DURATIONS))
 
 
 def pytest_addoption(parser):
@@ -24,11 +26,9 @@ def pytest_addoption(parser):
                      help=f"write each work unit's measured seconds into {os.path.relpath(DURATIONS)}")
 
 
-def group_of(item):
-    mark = item.get_closest_marker("xdist_group")
-    if mark:
-        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-    return item.nodeid.split("::", 1)[0]
+def unit_of(nodeid):
+    """The work unit of a test: its module's path."""
+    return nodeid.split("::", 1)[0]
 
 
 def load_durations():
@@ -39,30 +39,22 @@ def load_durations():
         return {}
 
 
-def longest_first(groups, durations):
-    """The positions of items whose work units are ``groups`` (in collection order), longest unit first.
+def longest_first(units, durations):
+    """The positions of items whose work units are ``units`` (in collection order), longest unit first.
 
     A unit keeps its items together and in their order; units of equal length keep their collection
     order; a unit ``durations`` does not know counts as longer than every unit it knows.
     """
     unknown = max(durations.values(), default=0) + 1
     first = {}
-    for index, group in enumerate(groups):
-        first.setdefault(group, index)
-    return sorted(range(len(groups)), key=lambda index: (-durations.get(groups[index], unknown), first[groups[index]], index))
+    for index, unit in enumerate(units):
+        first.setdefault(unit, index)
+    return sorted(range(len(units)), key=lambda index: (-durations.get(units[index], unknown), first[units[index]], index))
 
 
-@pytest.hookimpl(tryfirst=True)   # before xdist appends each test's group to its node id
-def pytest_collection_modifyitems(config, items):
-    groups = [group_of(item) for item in items]
-    for item, group in zip(items, groups):
-        config.stash[_GROUPS][item.nodeid] = group
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(group))
-    items[:] = [items[index] for index in longest_first(groups, load_durations())]
-
-
-_GROUPS = pytest.StashKey[dict]()
+def pytest_collection_modifyitems(items):
+    units = [unit_of(item.nodeid) for item in items]
+    items[:] = [items[index] for index in longest_first(units, load_durations())]
 
 
 class DurationRecorder:
@@ -73,22 +65,19 @@ class DurationRecorder:
         self.measured = {}
 
     def pytest_runtest_logreport(self, report):
-        # On the xdist controller a node id ends with "@<group>"; without xdist, collection named the group.
-        nodeid, group = report.nodeid.rsplit("@", 1) if "@" in report.nodeid else (report.nodeid, None)
-        group = group or self.config.stash[_GROUPS].get(nodeid) or nodeid.split("::", 1)[0]
-        self.measured[group] = self.measured.get(group, 0.0) + report.duration
+        unit = unit_of(report.nodeid)
+        self.measured[unit] = self.measured.get(unit, 0.0) + report.duration
 
     def pytest_sessionfinish(self):
         if hasattr(self.config, "workerinput"):   # the controller writes, once
             return
-        durations = load_durations()
-        durations.update({group: round(seconds, 1) for group, seconds in self.measured.items()})
+        durations = {unit: seconds for unit, seconds in load_durations().items() if os.path.exists(os.path.join(ROOT, unit))}
+        durations.update({unit: round(seconds, 1) for unit, seconds in self.measured.items()})
         with open(DURATIONS, "w", encoding="utf-8") as handle:
             json.dump(dict(sorted(durations.items())), handle, indent=1)
             handle.write("\n")
 
 
 def pytest_configure(config):
-    config.stash[_GROUPS] = {}
     if config.getoption("store_durations"):
         config.pluginmanager.register(DurationRecorder(config), "scheduling-durations")

@@ -4,7 +4,7 @@ import os
 
 import scheduling
 
-ROOT = os.path.dirname(os.path.dirname(scheduling.DURATIONS))
+ROOT = scheduling.ROOT
 
 
 def test_the_longest_unit_starts_first_and_each_unit_stays_together_in_its_order():
@@ -27,7 +27,8 @@ def test_units_of_equal_length_and_an_empty_table_keep_the_collection_order():
 def test_the_measured_table_names_only_units_that_exist():
     for group, seconds in scheduling.load_durations().items():
         assert isinstance(seconds, (int, float)) and seconds >= 0, group
-        if group.startswith("molecule-"):
-            assert os.path.isfile(os.path.join(ROOT, "molecule", group.removeprefix("molecule-"), "molecule.yml")), group
-        else:
-            assert os.path.isfile(os.path.join(ROOT, group)), group
+        assert os.path.isfile(os.path.join(ROOT, group)), group
+
+
+def test_a_test_belongs_to_the_unit_of_its_module():
+    assert scheduling.unit_of("tests/integration/test_plan.py::test_a[x::y]") == "tests/integration/test_plan.py"
