@@ -8,6 +8,8 @@ changing anything: ``deployment_info`` (each tier's fact, for site.yml's ``--tag
 ``deployment_status`` (is it healthy, for playbooks/status.yml); ``imported_network_info`` shares the
 certificate read.
 
+``leftovers_info`` (is anything of a switched-off feature left) builds on the same reader.
+
 Every call is retried with jittered backoff on throttling; an AWS error fails the module with what was
 being read; a resource that does not exist reads as ``None`` (or empty). Nothing here writes.
 """
@@ -30,6 +32,11 @@ CERTIFICATE_NOT_FOUND = ["ResourceNotFoundException", "ValidationException", "In
 
 def _iso(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def log_group_named(groups, name):
+    """Whether DescribeLogGroups' ``groups`` (read by prefix) hold exactly ``name``."""
+    return any(group.get("logGroupName") == name for group in groups)
 
 
 def certificate_summary(certificate):
@@ -61,11 +68,12 @@ class Reader:
 
     def __init__(self, module):
         self.module = module
+        self.retry = jittered_backoff()
         self._clients = {}
 
     def client(self, service):
         if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=jittered_backoff())
+            self._clients[service] = self.module.client(service, retry_decorator=self.retry)
         return self._clients[service]
 
     def _fail(self, error, what):
@@ -181,11 +189,19 @@ class Reader:
     # Logs ----------------------------------------------------------------------------------------
 
     def log_group_exists(self, name):
+        """Read page by page with ``name`` as the prefix, until ``name`` itself is found (more groups
+        than a page holds may share the prefix)."""
+        params = {"logGroupNamePrefix": name}
         try:
-            groups = self.client("logs").describe_log_groups(aws_retry=True, logGroupNamePrefix=name)["logGroups"]
+            while True:
+                answer = self.client("logs").describe_log_groups(aws_retry=True, **params)
+                if log_group_named(answer.get("logGroups", []), name):
+                    return True
+                if not answer.get("nextToken"):
+                    return False
+                params["nextToken"] = answer["nextToken"]
         except BOTO_ERRORS as e:
             self._fail(e, f"the log group {name}")
-        return any(group["logGroupName"] == name for group in groups)
 
     def log_events(self, group, start_ms, end_ms):
         """The events of every stream of ``group`` from ``start_ms`` (included) to ``end_ms`` (excluded),

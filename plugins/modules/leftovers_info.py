@@ -168,9 +168,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 KINDS = ("ecs_services", "task_definition_families", "iam_roles", "security_groups", "log_groups", "flow_logs")
 LEFT_SERVICE_STATUSES = ("ACTIVE", "DRAINING")   # DRAINING: deleted, its tasks still stopping
@@ -208,11 +208,6 @@ def services_left(asked, described):
     return [s for s in unique(asked) if status.get((s["cluster"], s["name"])) in LEFT_SERVICE_STATUSES]
 
 
-def log_group_named(groups, name):
-    """Whether DescribeLogGroups' ``groups`` (read by prefix) hold exactly ``name``."""
-    return any(group.get("logGroupName") == name for group in groups)
-
-
 def security_groups_left(asked, groups):
     """``{vpc_id, names}``: the asked names that DescribeSecurityGroups' ``groups`` hold in that VPC."""
     present = {group.get("GroupName") for group in groups if group.get("VpcId") == asked["vpc_id"]}
@@ -232,36 +227,18 @@ def anything_found(existing):
 
 # The reads ------------------------------------------------------------------------------------------
 
-class Leftovers:
-    """The read-only calls, each retried with jittered backoff on throttling; an error fails the module
-    with what was being read."""
+class Leftovers(Reader):
+    """``left_<kind>``: what is left of each kind asked for. The read-only calls (module_utils/deployment.py's,
+    and these), each retried with jittered backoff on
+    throttling; an error fails the module with what was being read."""
 
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self._clients = {}
-
-    def client(self, service):
-        if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=self.retry)
-        return self._clients[service]
-
-    def _fail(self, error, what):
-        self.module.fail_json_aws(error, msg=f"Unable to read {what}")
-
-    def ecs_services(self, asked):
+    def left_ecs_services(self, asked):
         described = {}
-        for cluster, names in services_by_cluster(asked):
-            try:
-                answer = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=names)
-            except is_boto3_error_code("ClusterNotFoundException"):
-                answer = {}
-            except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-                self._fail(e, f"the ECS services {', '.join(names)} of the cluster {cluster}")
-            described.setdefault(cluster, []).extend(answer.get("services", []))
+        for cluster, names in services_by_cluster(asked):   # a cluster of more than 10 comes more than once
+            described.setdefault(cluster, []).extend(self.ecs_services(cluster, names).values())
         return services_left(asked, described)
 
-    def task_definition_families(self, families):
+    def left_task_definition_families(self, families):
         left = []
         for family in unique(families):
             try:
@@ -271,7 +248,7 @@ class Leftovers:
                 self._fail(e, f"the ACTIVE task definitions of the family {family}")
         return left
 
-    def iam_roles(self, names):
+    def left_iam_roles(self, names):
         left = []
         for name in unique(names):
             try:
@@ -283,7 +260,7 @@ class Leftovers:
             left.append(name)
         return left
 
-    def security_groups(self, asked):
+    def left_security_groups(self, asked):
         if not asked["names"]:
             return {"vpc_id": asked["vpc_id"], "names": []}
         try:
@@ -295,24 +272,10 @@ class Leftovers:
             self._fail(e, f"the security groups of {asked['vpc_id']}")
         return security_groups_left(asked, groups)
 
-    def log_group_exists(self, name):
-        """Read page by page with ``name`` as the prefix, until ``name`` itself is found."""
-        params = {"logGroupNamePrefix": name}
-        try:
-            while True:
-                answer = self.client("logs").describe_log_groups(aws_retry=True, **params)
-                if log_group_named(answer.get("logGroups", []), name):
-                    return True
-                if not answer.get("nextToken"):
-                    return False
-                params["nextToken"] = answer["nextToken"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the log group {name}")
-
-    def log_groups(self, names):
+    def left_log_groups(self, names):
         return [name for name in unique(names) if self.log_group_exists(name)]
 
-    def flow_logs(self, asked):
+    def left_flow_logs(self, asked):
         if not asked:
             return []
         resources = unique([pair["resource_id"] for pair in asked])
@@ -345,7 +308,7 @@ def main():
     existing = {}
     for kind in KINDS:
         if module.params[kind] is not None:
-            existing[kind] = getattr(reader, kind)(module.params[kind])
+            existing[kind] = getattr(reader, f"left_{kind}")(module.params[kind])
     module.exit_json(changed=False, found=anything_found(existing), existing=existing)
 
 
