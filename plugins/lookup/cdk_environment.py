@@ -55,10 +55,9 @@ import math
 import os
 import re
 
-import yaml
-
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_yaml
 
 display = Display()
 
@@ -76,8 +75,7 @@ def role_input_types(root=COLLECTION_ROOT):
     """Every input of every role's main entry point -> its type (str when the spec gives none)."""
     types = {}
     for path in sorted(glob.glob(os.path.join(root, "roles", "*", "meta", "argument_specs.yml"))):
-        with open(path, encoding="utf-8") as handle:
-            specs = yaml.safe_load(handle) or {}
+        specs = load_yaml(path) or {}
         options = (specs.get("argument_specs") or {}).get("main", {}).get("options") or {}
         for name, option in options.items():
             types.setdefault(name, (option or {}).get("type", "str"))

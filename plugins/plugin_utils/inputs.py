@@ -26,6 +26,7 @@ from ansible_collections.nestjs_playground.infra.plugins.filter.cron import cron
 from ansible_collections.nestjs_playground.infra.plugins.filter.fargate import fargate_size_problems
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ROLES = ("config", "network_lookup", "aurora", "ecr", "ecs_service", "ecs_scheduler", "monitoring")
 
 # CloudWatch Logs' allowed retention periods, in days.
@@ -66,12 +67,18 @@ NAME_LENGTHS = [
 ]
 
 
+def load_yaml(path):
+    """The YAML document at ``path``, read with libyaml when PyYAML has it (ten times faster: every role's input
+    check reads all the argument specs again), else with the pure-Python loader."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=SAFE_LOADER)  # nosec B506 - a safe loader either way
+
+
 def load_specs(root=COLLECTION_ROOT):
     """{role: {option: spec}} of every role's main entry point."""
     specs = {}
     for path in sorted(glob.glob(os.path.join(root, "roles", "*", "meta", "argument_specs.yml"))):
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
+        document = load_yaml(path) or {}
         role = os.path.basename(os.path.dirname(os.path.dirname(path)))
         specs[role] = ((document.get("argument_specs") or {}).get("main") or {}).get("options") or {}
     return specs

@@ -115,7 +115,7 @@ def change_entry(task, module, args, result):
             if isinstance(old, dict) and isinstance(new, dict):
                 fields.update(differences(old, new))
         # A top-level field missing from a check-mode "after" is one the module does not predict
-        # (amazon.aws.ec2_security_group leaves out its ARN), not one that goes: shown only when alone.
+        # (amazon.aws.ec2_security_group left out its ARN), not one that goes: shown only when alone.
         unpredicted = {path for path, values in fields.items()
                        if "." not in path and values["after"] is None
                        and all(isinstance(new, dict) and path not in new for new in after)}

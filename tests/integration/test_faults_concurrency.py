@@ -20,6 +20,7 @@ import pytest
 from conftest import dev_resources
 from conftest import landing_zone
 from conftest import resource_counts
+from conftest import vpc_with_subnets
 
 pytestmark = pytest.mark.integration
 
@@ -122,6 +123,25 @@ def test_a_log_group_created_by_another_run_after_the_look_up_is_converged_not_f
     assert group["retentionInDays"] == 14
     assert logs.list_tags_for_resource(resourceArn=group["arn"].rsplit(":*", 1)[0])["tags"] == {"App": "race"}
     assert ansible_recorded.module("nestjs_playground.infra.log_group", args)["changed"] is False
+
+
+def test_a_security_group_created_by_another_run_after_the_look_up_is_converged_not_failed(ansible, ansible_recorded, recorded):
+    ec2 = ansible.client("ec2")
+    vpc, _ = vpc_with_subnets(ec2, 62)
+    args = {"name": "race-test", "description": "race", "vpc_id": vpc, "tags": {"App": "race"},
+            "ingress": [{"ports": [443], "cidr_ipv4": "0.0.0.0/0"}]}
+    recorded.after_call("DescribeSecurityGroups", lambda call, body: ec2.create_security_group(
+        GroupName="race-test", Description="race", VpcId=vpc), answer=True)
+    result = ansible_recorded.module("nestjs_playground.infra.security_group", args)
+    recorded.clear_hooks()
+    assert result.get("failed") is not True, result.get("msg")
+    (group,) = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                     {"Name": "group-name", "Values": ["race-test"]}])["SecurityGroups"]
+    assert result["group_id"] == group["GroupId"]
+    assert any("created by another run" in warning for warning in result.get("warnings", [])), result.get("warnings")
+    assert [(p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in group["IpPermissions"]] == [(443, "0.0.0.0/0")]
+    assert {t["Key"]: t["Value"] for t in group["Tags"]} == {"App": "race"}
+    assert ansible_recorded.module("nestjs_playground.infra.security_group", args)["changed"] is False
 
 
 TASKDEF = {"family": "race-test", "cpu": "256", "memory": "512",

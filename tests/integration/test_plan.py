@@ -28,7 +28,7 @@ DRIFT = {
     "ecr scan on push": ("ecr", "nestjs_playground.infra.ecr_repository", "nestjs-playground",
                          "Ensure the ECR repository scans on push, keeps its tags mutable and expires untagged images",
                          {"scan_on_push": {"before": False, "after": True}}),
-    "app ingress rule": ("compute", "amazon.aws.ec2_security_group", f"{APP}-app",
+    "app ingress rule": ("compute", "nestjs_playground.infra.security_group", f"{APP}-app",
                          "Ensure the application's security group admits the load balancer on the application port only",
                          None),
     "health check path": ("compute", "nestjs_playground.infra.alb_target_group", f"{APP}-tg",
@@ -148,10 +148,11 @@ def test_the_plan_names_the_field_that_drifted_with_its_value_and_the_inventory_
 
 
 def test_the_plan_names_the_security_group_rules_as_what_changes(scenario):
-    (item,) = [i for i in plan_file(scenario, "plan_drifted")["items"] if i["module"] == "amazon.aws.ec2_security_group"]
-    assert list(item["fields"]) == ["ip_permissions"]
-    assert {"cidr_ip": "203.0.113.0/24", "description": "added by hand"} in [
-        r for p in item["fields"]["ip_permissions"]["before"] for r in p["ip_ranges"]]
+    (item,) = [i for i in plan_file(scenario, "plan_drifted")["items"] if i["module"] == "nestjs_playground.infra.security_group"]
+    assert list(item["fields"]) == ["ingress"]
+    hand_rule = {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "203.0.113.0/24", "description": "added by hand"}
+    assert hand_rule in item["fields"]["ingress"]["before"]
+    assert hand_rule not in item["fields"]["ingress"]["after"]
 
 
 def test_the_summary_lists_the_four_changes_under_their_tiers(scenario):
@@ -161,7 +162,7 @@ def test_the_summary_lists_the_four_changes_under_their_tiers(scenario):
         "ecr:",
         "  ~ change ecr_repository nestjs-playground (scan_on_push false -> true) - " + DRIFT["ecr scan on push"][3],
         "compute:",
-        f"  ~ change ec2_security_group {APP}-app (ip_permissions) - " + DRIFT["app ingress rule"][3],
+        f"  ~ change security_group {APP}-app (ingress) - " + DRIFT["app ingress rule"][3],
         f'  ~ change alb_target_group {APP}-tg (health_check_path "/edited-in-the-console" -> "/v1/health") - '
         + DRIFT["health check path"][3],
         f"  ~ change ecs_service_scaling {APP} (scalable_target.max_capacity 9 -> 2) - " + DRIFT["autoscaling maximum"][3],

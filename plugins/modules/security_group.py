@@ -1,0 +1,457 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: security_group
+version_added: 0.1.0
+short_description: Ensure a VPC security group with exactly its ingress rules and its tags
+description:
+  - Creates, updates or deletes one EC2 security group of a VPC, found by its name, with exactly the ingress
+    rules asked for and its tags. Egress rules are not managed - a new group keeps the allow-all egress rule AWS
+    gives it.
+  - An ingress rule may admit another group of the same VPC by its name. When that group does not exist yet, it
+    is created empty with O(ingress[].source_group_description), so that two groups that admit each other can
+    be converged in either order (the group's own role adds its rules and tags later).
+  - Replaces C(amazon.aws.ec2_security_group) (10.1.2) for the groups of this collection's roles, for speed
+    only (its results were correct). It sleeps a fixed 3 seconds after it creates a group, asks STS for the
+    account id in every task, and reads each group three times on a run that changes nothing (12
+    C(DescribeSecurityGroups) and 5 C(GetCallerIdentity) calls for the 4 groups of a converged environment,
+    measured with the recording proxy, docs/performance.md). This module reads the group and the groups its
+    rules name in one C(DescribeSecurityGroups) call, which returns their rules and tags too, and waits only
+    when AWS has not yet made a new group visible.
+  - A rule's description is updated in place (C(UpdateSecurityGroupRuleDescriptionsIngress)), so changing it never
+    removes the rule, not even for a moment.
+  - The description of an existing group cannot be changed (AWS has no call for it); a different one is
+    reported as a warning.
+  - Supports check mode and diff mode; check mode makes no mutating call and reports the same C(changed) and
+    C(diff) the real run would (a group the run would create shows its id as C(null)).
+author:
+  - NestJS Playground platform team (!UNKNOWN)
+options:
+  name:
+    description:
+      - The name of the security group, unique within the VPC.
+    required: true
+    type: str
+  vpc_id:
+    description:
+      - The VPC the group belongs to.
+    required: true
+    type: str
+  description:
+    description:
+      - The group's description. Required to create the group; AWS cannot change it afterwards.
+    type: str
+  state:
+    description:
+      - Whether the group should exist. Deleting a group that a network interface or another group's rule still
+        uses fails with AWS's C(DependencyViolation).
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  ingress:
+    description:
+      - The ingress rules the group should have. Each port of O(ingress[].ports) is a rule of its own.
+      - When not given, the group's ingress rules are left alone.
+    type: list
+    elements: dict
+    suboptions:
+      protocol:
+        description: The IP protocol; C(-1) admits every protocol and port.
+        type: str
+        default: tcp
+        choices: ["tcp", "udp", "icmp", "-1"]
+      ports:
+        description: The ports admitted, one rule each. Required unless O(ingress[].protocol=-1).
+        type: list
+        elements: int
+      cidr_ipv4:
+        description: The IPv4 range admitted.
+        type: str
+      cidr_ipv6:
+        description: The IPv6 range admitted.
+        type: str
+      source_group_id:
+        description: The security group admitted, by its id.
+        type: str
+      source_group_name:
+        description: The security group of the same VPC admitted, by its name.
+        type: str
+      source_group_description:
+        description:
+          - The description to create O(ingress[].source_group_name) with when it does not exist yet; without
+            it, a missing group is an error.
+        type: str
+      description:
+        description: The rule's description.
+        type: str
+  purge_ingress:
+    description:
+      - Whether ingress rules that are not in O(ingress) are revoked.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the load balancer's group admits HTTP and HTTPS from the internet
+  nestjs_playground.infra.security_group:
+    name: nestjs-playground-dev-alb
+    description: nestjs-playground-dev internet-facing load balancer
+    vpc_id: vpc-0123456789abcdef0
+    ingress:
+      - {ports: [80, 443], cidr_ipv4: 0.0.0.0/0, description: HTTP and HTTPS from the internet}
+      - {ports: [80, 443], cidr_ipv6: "::/0", description: HTTP and HTTPS from the internet}
+    tags:
+      App: nestjs-playground
+      Env: dev
+
+- name: Ensure the database admits PostgreSQL from the application's group, created empty if need be
+  nestjs_playground.infra.security_group:
+    name: nestjs-playground-dev-db
+    description: nestjs-playground-dev Aurora PostgreSQL
+    vpc_id: vpc-0123456789abcdef0
+    ingress:
+      - ports: [5432]
+        source_group_name: nestjs-playground-dev-app
+        source_group_description: nestjs-playground-dev application tasks
+
+- name: Delete a group
+  nestjs_playground.infra.security_group:
+    name: nestjs-playground-dev-scheduler
+    vpc_id: vpc-0123456789abcdef0
+    state: absent
+"""
+
+RETURN = r"""
+group_id:
+  description: The id of the group; null in check mode when the run would create it, and after O(state=absent).
+  returned: always
+  type: str
+  sample: sg-0123456789abcdef0
+group_name:
+  description: The name of the group.
+  returned: always
+  type: str
+vpc_id:
+  description: The VPC of the group.
+  returned: always
+  type: str
+description:
+  description: The group's description.
+  returned: when O(state=present)
+  type: str
+ingress:
+  description:
+    - The group's ingress rules after the run, one per port and source, sorted. Each has C(protocol),
+      C(from_port), C(to_port), one of C(cidr_ipv4), C(cidr_ipv6), C(group_id), C(prefix_list_id), and
+      C(description) (null when the rule has none). A group the run would create is named by
+      C(group_name) instead of C(group_id) in check mode.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+tags:
+  description: The group's tags after the run.
+  returned: when O(state=present)
+  type: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+
+# The sources a rule can admit, as AWS lists them in an IpPermission and as this module names them.
+SOURCES = (
+    ("IpRanges", "CidrIp", "cidr_ipv4"),
+    ("Ipv6Ranges", "CidrIpv6", "cidr_ipv6"),
+    ("UserIdGroupPairs", "GroupId", "group_id"),
+    ("PrefixListIds", "PrefixListId", "prefix_list_id"),
+)
+# How a rule names its source here: the kinds above, and a group of the VPC that does not exist yet (check mode).
+SOURCE_KINDS = tuple(source[2] for source in SOURCES) + ("group_name",)
+SOURCE_OPTIONS = ("cidr_ipv4", "cidr_ipv6", "source_group_id", "source_group_name")
+
+
+def rule_key(rule):
+    """What identifies a rule (its description aside): protocol, ports and source."""
+    source = next((kind, rule[kind]) for kind in SOURCE_KINDS if rule.get(kind))
+    return (rule["protocol"], rule.get("from_port"), rule.get("to_port")) + source
+
+
+def sort_key(rule):
+    """Rules sorted by source, then protocol and ports (numerically)."""
+    protocol, from_port, to_port, kind, source = rule_key(rule)
+    return (kind, source, protocol, -1 if from_port is None else from_port, -1 if to_port is None else to_port)
+
+
+def rules_from_permissions(permissions):
+    """AWS's IpPermissions as this module's rules: one per port range and source, sorted."""
+    rules = []
+    for permission in permissions or []:
+        protocol = permission.get("IpProtocol")
+        ports = {} if protocol == "-1" else {"from_port": permission.get("FromPort"), "to_port": permission.get("ToPort")}
+        for list_key, id_key, kind in SOURCES:
+            for source in permission.get(list_key) or []:
+                rules.append(dict({"protocol": protocol}, **ports, **{kind: source[id_key]},
+                                  description=source.get("Description") or None))
+    return sorted(rules, key=sort_key)
+
+
+def desired_rules(ingress, group_ids):
+    """The rules asked for, one per port, with group names resolved through ``group_ids`` ({name: id or None}).
+
+    A group that does not exist yet (id None: check mode, or before it is created) is named by ``group_name``.
+    """
+    rules = {}
+    for entry in ingress:
+        if entry.get("cidr_ipv4"):
+            source = {"cidr_ipv4": entry["cidr_ipv4"]}
+        elif entry.get("cidr_ipv6"):
+            source = {"cidr_ipv6": entry["cidr_ipv6"]}
+        elif entry.get("source_group_id"):
+            source = {"group_id": entry["source_group_id"]}
+        else:
+            name = entry["source_group_name"]
+            source = {"group_id": group_ids[name]} if group_ids.get(name) else {"group_name": name}
+        if entry["protocol"] == "-1":
+            port_ranges = [{}]
+        else:
+            port_ranges = [{"from_port": port, "to_port": port} for port in entry["ports"]]
+        for ports in port_ranges:
+            rule = dict({"protocol": entry["protocol"]}, **ports, **source, description=entry.get("description") or None)
+            rules[rule_key(rule)] = rule   # the same rule asked twice is one rule
+    return sorted(rules.values(), key=sort_key)
+
+
+def plan_rules(current, desired, purge):
+    """(rules to authorize, rules to revoke, rules whose description changes). Pure: no AWS call."""
+    have = {rule_key(rule): rule for rule in current}
+    want = {rule_key(rule): rule for rule in desired}
+    authorize = [rule for key, rule in want.items() if key not in have]
+    revoke = [rule for key, rule in have.items() if key not in want] if purge else []
+    describe = [rule for key, rule in want.items() if key in have and have[key]["description"] != rule["description"]]
+    return authorize, revoke, describe
+
+
+def rules_after(current, desired, purge):
+    """The group's rules once ``plan_rules`` has been applied."""
+    want = {rule_key(rule): rule for rule in desired}
+    kept = [] if purge else [rule for rule in current if rule_key(rule) not in want]
+    return sorted(kept + list(want.values()), key=sort_key)
+
+
+def permission(rule):
+    """One rule as an IpPermission (group names must be resolved to ids first)."""
+    result = {"IpProtocol": rule["protocol"]}
+    if rule.get("from_port") is not None:
+        result.update(FromPort=rule["from_port"], ToPort=rule["to_port"])
+    for list_key, id_key, kind in SOURCES:
+        if rule.get(kind):
+            source = {id_key: rule[kind]}
+            if rule.get("description"):
+                source["Description"] = rule["description"]
+            result[list_key] = [source]
+    return result
+
+
+def check_ingress(module):
+    """Fails, before any AWS call, on a rule that names no source or more than one, or no ports."""
+    for index, entry in enumerate(module.params["ingress"] or []):
+        named = [option for option in SOURCE_OPTIONS if entry.get(option)]
+        if len(named) != 1:
+            module.fail_json(msg=f"ingress[{index}] must name exactly one of {', '.join(SOURCE_OPTIONS)}; it names "
+                                 f"{', '.join(named) or 'none'}")
+        if entry["protocol"] != "-1" and not entry.get("ports"):
+            module.fail_json(msg=f"ingress[{index}] needs ports for protocol {entry['protocol']} (only -1 admits every port)")
+
+
+class SecurityGroups:
+    """The EC2 calls this module makes, each retried with jittered backoff on throttling; right after a group
+    is created, also on the InvalidGroup.NotFound that AWS answers until the new group is visible."""
+
+    def __init__(self, module):
+        self.module = module
+        self.retry = jittered_backoff()
+        self.client = module.client("ec2", retry_decorator=self.retry)
+        self.new_group_retry = jittered_backoff(retries=10, delay=1, max_delay=10,
+                                                catch_extra_error_codes=["InvalidGroup.NotFound"])
+
+    def describe(self, vpc_id, names):
+        """{name: the group as AWS describes it} for those of ``names`` that exist in the VPC (one call)."""
+        try:
+            pages = paginated_query_with_retries(
+                self.client, "describe_security_groups", retry_decorator=self.retry,
+                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": sorted(set(names))}])
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to describe the security groups {', '.join(sorted(set(names)))} of {vpc_id}")
+        return {group["GroupName"]: group for group in pages.get("SecurityGroups", [])}
+
+    def create(self, name, description, vpc_id, tags):
+        """The new group's id; None when another run created it first (it is then converged instead)."""
+        request = {"GroupName": name, "Description": description, "VpcId": vpc_id}
+        if tags:
+            request["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": ansible_dict_to_boto3_tag_list(tags)}]
+        try:
+            return self.client.create_security_group(aws_retry=True, **request)["GroupId"]
+        except is_boto3_error_code("InvalidGroup.Duplicate"):
+            return None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to create security group {name} in {vpc_id}")
+
+    def change_rules(self, group_id, authorize, revoke, describe):
+        call = self.new_group_retry(lambda method, **kwargs: getattr(self.client, method)(**kwargs))
+        try:
+            if revoke:
+                call("revoke_security_group_ingress", GroupId=group_id, IpPermissions=[permission(r) for r in revoke])
+            if authorize:
+                call("authorize_security_group_ingress", GroupId=group_id, IpPermissions=[permission(r) for r in authorize])
+            if describe:
+                call("update_security_group_rule_descriptions_ingress", GroupId=group_id,
+                     IpPermissions=[permission(r) for r in describe])
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to change the ingress rules of security group {group_id}")
+
+    def retag(self, group_id, to_set, to_remove):
+        call = self.new_group_retry(lambda method, **kwargs: getattr(self.client, method)(**kwargs))
+        try:
+            if to_remove:
+                call("delete_tags", Resources=[group_id], Tags=[{"Key": key} for key in to_remove])
+            if to_set:
+                call("create_tags", Resources=[group_id], Tags=ansible_dict_to_boto3_tag_list(to_set))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to update the tags of security group {group_id}")
+
+    def delete(self, group_id):
+        try:
+            self.client.delete_security_group(aws_retry=True, GroupId=group_id)
+        except is_boto3_error_code("InvalidGroup.NotFound"):
+            return
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Unable to delete security group {group_id}")
+
+
+def state_of(group):
+    """The owned fields of a group as AWS describes it."""
+    return {"ingress": rules_from_permissions(group.get("IpPermissions")),
+            "tags": boto3_tag_list_to_ansible_dict(group.get("Tags") or [])}
+
+
+def ensure_absent(module, groups, name, vpc_id):
+    group = groups.describe(vpc_id, [name]).get(name)
+    if group is None:
+        module.exit_json(changed=False, group_id=None, group_name=name, vpc_id=vpc_id, diff=make_diff({}, {}))
+    if not module.check_mode:
+        groups.delete(group["GroupId"])
+    module.exit_json(changed=True, group_id=None, group_name=name, vpc_id=vpc_id, diff=make_diff(state_of(group), {}))
+
+
+def source_groups(module, groups, vpc_id, found):
+    """{name: id or None} of the groups the rules name; creates a missing one that has a description to create it
+    with (not in check mode), and fails on a missing one that has none."""
+    ids = {}
+    created = False
+    for entry in module.params["ingress"] or []:
+        name = entry.get("source_group_name")
+        if not name or name in ids:
+            continue
+        if name in found:
+            ids[name] = found[name]["GroupId"]
+        elif not entry.get("source_group_description"):
+            module.fail_json(msg=f"The security group {name} that a rule of {module.params['name']} admits does not "
+                                 f"exist in {vpc_id}; give source_group_description to create it")
+        else:
+            created = True
+            ids[name] = None if module.check_mode else (
+                groups.create(name, entry["source_group_description"], vpc_id, None)
+                or groups.describe(vpc_id, [name])[name]["GroupId"])
+    return ids, created
+
+
+def ensure_present(module, groups, name, vpc_id):
+    params = module.params
+    names = [name] + [entry["source_group_name"] for entry in params["ingress"] or [] if entry.get("source_group_name")]
+    found = groups.describe(vpc_id, names)
+    group = found.get(name)
+    if group is None and not params["description"]:
+        module.fail_json(msg=f"The security group {name} does not exist in {vpc_id}; description is required to create it")
+    if group is not None and params["description"] and group.get("Description") != params["description"]:
+        module.warn(f"The security group {name} keeps its description {group.get('Description')!r}: AWS cannot change "
+                    f"it to {params['description']!r} (delete the group and converge again to replace it)")
+    ids, created_sources = source_groups(module, groups, vpc_id, found)
+
+    before = state_of(group) if group is not None else {}
+    current_rules = before.get("ingress", [])
+    if params["ingress"] is None:
+        wanted, purge = current_rules, False
+    else:
+        wanted, purge = desired_rules(params["ingress"], ids), params["purge_ingress"]
+    authorize, revoke, describe = plan_rules(current_rules, wanted, purge)
+    to_set, to_remove = ({}, []) if group is None else tag_changes(before["tags"], params["tags"], params["purge_tags"])
+    after = {"ingress": rules_after(current_rules, wanted, purge),
+             "tags": tags_after(before.get("tags", {}), params["tags"], params["purge_tags"])}
+    changed = group is None or created_sources or bool(authorize or revoke or describe or to_set or to_remove)
+
+    group_id = group["GroupId"] if group is not None else None
+    if changed and not module.check_mode:
+        if group is None:
+            group_id = groups.create(name, params["description"], vpc_id, after["tags"])
+            if group_id is None:   # created meanwhile by another run: converge that one
+                module.warn(f"The security group {name} was created by another run meanwhile; converging it")
+                return ensure_present(module, groups, name, vpc_id)
+        groups.change_rules(group_id, authorize, revoke, describe)
+        groups.retag(group_id, to_set, to_remove)
+    module.exit_json(changed=changed, group_id=group_id, group_name=name, vpc_id=vpc_id,
+                     description=group.get("Description") if group is not None else params["description"],
+                     ingress=after["ingress"], tags=after["tags"], diff=make_diff(before, after))
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        vpc_id=dict(type="str", required=True),
+        description=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        ingress=dict(type="list", elements="dict", options=dict(
+            protocol=dict(type="str", default="tcp", choices=["tcp", "udp", "icmp", "-1"]),
+            ports=dict(type="list", elements="int"),
+            cidr_ipv4=dict(type="str"),
+            cidr_ipv6=dict(type="str"),
+            source_group_id=dict(type="str"),
+            source_group_name=dict(type="str"),
+            source_group_description=dict(type="str"),
+            description=dict(type="str"),
+        )),
+        purge_ingress=dict(type="bool", default=True),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    check_ingress(module)
+    groups = SecurityGroups(module)
+    if module.params["state"] == "absent":
+        ensure_absent(module, groups, module.params["name"], module.params["vpc_id"])
+    ensure_present(module, groups, module.params["name"], module.params["vpc_id"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import desired_rules
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import permission
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import plan_rules
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import rules_after
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import rules_from_permissions
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import sort_key
+
+
+def entry(**kwargs):
+    """One ingress entry as Ansible hands it over: every suboption present, unset ones None."""
+    base = {"protocol": "tcp", "ports": None, "cidr_ipv4": None, "cidr_ipv6": None, "source_group_id": None,
+            "source_group_name": None, "source_group_description": None, "description": None}
+    base.update(kwargs)
+    return base
+
+
+def tcp(port, description=None, **source):
+    return dict({"protocol": "tcp", "from_port": port, "to_port": port}, **source, description=description)
+
+
+WEB = [
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+     "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "web"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+     "UserIdGroupPairs": [], "PrefixListIds": []},
+    {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+     "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "web"}, {"CidrIp": "10.0.0.0/8"}],
+     "UserIdGroupPairs": [{"GroupId": "sg-1", "UserId": "123456789012", "Description": "lb"}]},
+]
+
+
+def test_aws_permissions_become_one_rule_per_port_range_and_source_sorted():
+    assert rules_from_permissions(WEB) == [
+        tcp(80, "web", cidr_ipv4="0.0.0.0/0"),
+        tcp(443, "web", cidr_ipv4="0.0.0.0/0"),
+        tcp(80, cidr_ipv4="10.0.0.0/8"),
+        tcp(443, cidr_ipv6="::/0"),
+        tcp(80, "lb", group_id="sg-1"),
+    ]
+
+
+def test_a_rule_of_every_protocol_has_no_ports_and_a_prefix_list_is_a_source():
+    rules = rules_from_permissions([{"IpProtocol": "-1", "PrefixListIds": [{"PrefixListId": "pl-1"}]}])
+    assert rules == [{"protocol": "-1", "prefix_list_id": "pl-1", "description": None}]
+
+
+def test_each_port_asked_is_a_rule_and_a_group_name_resolves_to_its_id():
+    ingress = [entry(ports=[80, 443], cidr_ipv4="0.0.0.0/0", description="web"),
+               entry(ports=[3000], source_group_name="lb", description="app")]
+    assert desired_rules(ingress, {"lb": "sg-1"}) == [
+        tcp(80, "web", cidr_ipv4="0.0.0.0/0"), tcp(443, "web", cidr_ipv4="0.0.0.0/0"), tcp(3000, "app", group_id="sg-1")]
+
+
+def test_a_group_that_does_not_exist_yet_is_named_by_its_name():
+    assert desired_rules([entry(ports=[5432], source_group_name="app")], {"app": None}) == [
+        tcp(5432, group_name="app")]
+
+
+def test_the_same_rule_asked_twice_is_one_rule():
+    ingress = [entry(ports=[80, 80], cidr_ipv4="0.0.0.0/0"), entry(ports=[80], cidr_ipv4="0.0.0.0/0")]
+    assert desired_rules(ingress, {}) == [tcp(80, cidr_ipv4="0.0.0.0/0")]
+
+
+def test_the_same_rules_change_nothing():
+    current = rules_from_permissions(WEB)
+    assert plan_rules(current, list(reversed(current)), True) == ([], [], [])
+
+
+def test_a_new_rule_is_authorized_and_one_not_asked_is_revoked_only_with_purge():
+    current = [tcp(80, cidr_ipv4="0.0.0.0/0"), tcp(22, cidr_ipv4="203.0.113.0/24")]
+    desired = [tcp(80, cidr_ipv4="0.0.0.0/0"), tcp(443, cidr_ipv4="0.0.0.0/0")]
+    assert plan_rules(current, desired, True) == ([tcp(443, cidr_ipv4="0.0.0.0/0")], [tcp(22, cidr_ipv4="203.0.113.0/24")], [])
+    assert plan_rules(current, desired, False) == ([tcp(443, cidr_ipv4="0.0.0.0/0")], [], [])
+    assert rules_after(current, desired, True) == desired
+    assert rules_after(current, desired, False) == [tcp(80, cidr_ipv4="0.0.0.0/0"), tcp(443, cidr_ipv4="0.0.0.0/0"),
+                                                    tcp(22, cidr_ipv4="203.0.113.0/24")]
+
+
+def test_another_description_is_updated_not_revoked_and_authorized_again():
+    current = [tcp(80, "old", cidr_ipv4="0.0.0.0/0")]
+    desired = [tcp(80, "new", cidr_ipv4="0.0.0.0/0")]
+    assert plan_rules(current, desired, True) == ([], [], desired)
+    assert rules_after(current, desired, True) == desired
+
+
+def test_a_rule_to_a_group_that_does_not_exist_yet_is_always_new():
+    current = [tcp(5432, group_id="sg-1")]
+    assert plan_rules(current, [tcp(5432, group_name="app")], True) == ([tcp(5432, group_name="app")], current, [])
+
+
+def test_a_rule_becomes_the_ip_permission_aws_takes():
+    assert permission(tcp(80, "web", cidr_ipv4="0.0.0.0/0")) == {
+        "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "web"}]}
+    assert permission(tcp(443, cidr_ipv6="::/0")) == {
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+    assert permission({"protocol": "-1", "group_id": "sg-1", "description": None}) == {
+        "IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-1"}]}
+
+
+def test_permissions_read_back_are_the_rules_that_made_them():
+    rules = [tcp(443, "web", cidr_ipv4="0.0.0.0/0"), tcp(5432, group_id="sg-1"), tcp(80, cidr_ipv6="::/0")]
+    assert rules_from_permissions([permission(rule) for rule in rules]) == sorted(rules, key=sort_key)
