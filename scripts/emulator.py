@@ -93,7 +93,8 @@ def pid_alive(pid):
 class Emulator:
     """One moto server process on 127.0.0.1."""
 
-    def __init__(self, port=None, log_path=None, region=DEFAULT_REGION):
+    def __init__(self, port=None, log_path=None, region=DEFAULT_REGION, command=None):
+        self.command = command   # the server to start instead of moto_server; given -H HOST -p PORT
         self.port = port
         self.log_path = log_path
         self.region = region
@@ -110,7 +111,7 @@ class Emulator:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._process = subprocess.Popen(
-                _moto_server_command() + ["-H", "127.0.0.1", "-p", str(self.port)],
+                (self.command or _moto_server_command()) + ["-H", "127.0.0.1", "-p", str(self.port)],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -319,15 +319,27 @@ class SecurityGroups:
             self.module.fail_json_aws(e, msg=f"Unable to create security group {name} in {vpc_id}")
 
     def change_rules(self, group_id, authorize, revoke, describe):
+        """Revokes, authorizes and re-describes rules. A rule another run revoked or authorized meanwhile (AWS then
+        refuses the whole batch) is left as that run left it, and the rest of the batch is applied rule by rule."""
         call = self.new_group_retry(lambda method, **kwargs: getattr(self.client, method)(**kwargs))
         try:
-            if revoke:
-                call("revoke_security_group_ingress", GroupId=group_id, IpPermissions=[permission(r) for r in revoke])
-            if authorize:
-                call("authorize_security_group_ingress", GroupId=group_id, IpPermissions=[permission(r) for r in authorize])
-            if describe:
-                call("update_security_group_rule_descriptions_ingress", GroupId=group_id,
-                     IpPermissions=[permission(r) for r in describe])
+            for method, rules, done_meanwhile in (
+                ("revoke_security_group_ingress", [dict(r, description=None) for r in revoke], "InvalidPermission.NotFound"),
+                ("authorize_security_group_ingress", authorize, "InvalidPermission.Duplicate"),
+                ("update_security_group_rule_descriptions_ingress", describe, None),
+            ):
+                batches = [rules]
+                while batches:
+                    batch = batches.pop()
+                    if not batch:
+                        continue
+                    try:
+                        call(method, GroupId=group_id, IpPermissions=[permission(rule) for rule in batch])
+                    except botocore.exceptions.ClientError as e:
+                        if e.response.get("Error", {}).get("Code") != done_meanwhile:
+                            raise
+                        if len(batch) > 1:   # which rule it was, AWS does not say: one by one
+                            batches.extend([rule] for rule in batch)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to change the ingress rules of security group {group_id}")
 

@@ -6,13 +6,18 @@ fixture, and the tests of that module read what the runs returned (tests/schedul
 module's tests on one worker, so that converge happens once).
 """
 
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import types
+import urllib.error
+import urllib.request
 
 import boto3
 import pytest
@@ -24,6 +29,8 @@ from emulator import Emulator
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 DEV_HOST = "nestjs-playground-dev"
+# moto's server with routes that save and restore its state (landing_zone below).
+SNAPSHOT_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snapshot_server.py")
 # site.yml's last task: it changes whenever an output comes, goes or changes (the reader's, the scheduler's...).
 OUTPUTS_TASK = "Write the outputs file, keyed by the CDK app's export names"
 
@@ -215,10 +222,52 @@ class Ansible:
         )
 
 
+# The landing zones this worker has built: (inventory, host) -> (emulator state file, {file name: text written},
+# the endpoint the playbook wrote them for).
+# Building one takes about 30 s of ansible-playbook; restoring it into a new emulator well under one.
+LANDING_ZONES = {}
+SNAPSHOTS = tempfile.mkdtemp(prefix="landing-zones-")
+atexit.register(shutil.rmtree, SNAPSHOTS, True)
+
+
+def snapshot_request(emulator, route, body=None):
+    """One of snapshot_server.py's routes; its answer as text (raises when it failed)."""
+    request = urllib.request.Request(f"{emulator.url}/_snapshot/{route}", data=None if body is None else body.encode())
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{route} {body or ''}: {error.read().decode()}") from error
+
+
 def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST):
-    """Builds the landing zone with the project's playbook; returns the vars it wrote for site.yml."""
-    run = ansible.playbook("playbooks/landing_zone.yml", inventory, extra_vars=[{"landing_zone_dir": str(directory)}])
-    assert run.rc == 0, run
+    """The landing zone of ``inventory`` in ``ansible``'s emulator; returns the vars it wrote for site.yml.
+
+    The first time on this worker, and whenever the emulator already holds something, the project's playbook
+    builds it. Otherwise the emulator gets the state that playbook left the first time (snapshot_server.py),
+    and ``directory`` the files it wrote: the same resources, ids included, without the 30 s.
+    """
+    key = (inventory, host)
+    pristine = snapshot_request(ansible.emulator, "pristine") == "true"
+    if key in LANDING_ZONES and pristine:
+        state, files, url = LANDING_ZONES[key]
+        snapshot_request(ansible.emulator, "restore", state)
+        os.makedirs(directory, exist_ok=True)
+        for name, text in files.items():
+            with open(os.path.join(directory, name), "w", encoding="utf-8") as handle:
+                handle.write(text.replace(url, ansible.env()["AWS_ENDPOINT_URL"]))   # the comment naming the endpoint
+    else:
+        before = set(os.listdir(directory)) if os.path.isdir(directory) else set()
+        run = ansible.playbook("playbooks/landing_zone.yml", inventory, extra_vars=[{"landing_zone_dir": str(directory)}])
+        assert run.rc == 0, run
+        if pristine:
+            state = os.path.join(SNAPSHOTS, f"{len(LANDING_ZONES)}.pickle")
+            snapshot_request(ansible.emulator, "save", state)
+            files = {}
+            for name in sorted(set(os.listdir(directory)) - before):
+                with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                    files[name] = handle.read()
+            LANDING_ZONES[key] = (state, files, ansible.env()["AWS_ENDPOINT_URL"])
     with open(os.path.join(directory, f"landing-zone-{host}.yml"), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -263,7 +312,7 @@ def write_inventory(directory, host_vars=None, host=DEV_HOST, hosts=None):
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
     log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with Emulator(log_path=str(log)) as running:
+    with Emulator(log_path=str(log), command=[sys.executable, SNAPSHOT_SERVER]) as running:
         yield running
 
 

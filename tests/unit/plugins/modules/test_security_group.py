@@ -1,3 +1,8 @@
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import SecurityGroups
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import desired_rules
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import permission
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import plan_rules
@@ -99,3 +104,56 @@ def test_a_rule_becomes_the_ip_permission_aws_takes():
 def test_permissions_read_back_are_the_rules_that_made_them():
     rules = [tcp(443, "web", cidr_ipv4="0.0.0.0/0"), tcp(5432, group_id="sg-1"), tcp(80, cidr_ipv6="::/0")]
     assert rules_from_permissions([permission(rule) for rule in rules]) == sorted(rules, key=sort_key)
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """What SecurityGroups needs of AnsibleAWSModule: a client (here stubbed) and fail_json_aws."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def client(self, _service, retry_decorator=None):
+        return self._client
+
+    def fail_json_aws(self, error, msg):
+        raise Failed(f"{msg}: {error}")
+
+
+def stubbed_groups():
+    client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    stubber = Stubber(client)
+    return SecurityGroups(FakeModule(client)), stubber
+
+
+def test_a_rule_another_run_authorized_meanwhile_is_left_and_the_others_are_authorized_one_by_one():
+    groups, stubber = stubbed_groups()
+    web, tls = tcp(80, cidr_ipv4="0.0.0.0/0"), tcp(443, cidr_ipv4="0.0.0.0/0")
+    stubber.add_client_error("authorize_security_group_ingress", "InvalidPermission.Duplicate",
+                             expected_params={"GroupId": "sg-1", "IpPermissions": [permission(web), permission(tls)]})
+    stubber.add_response("authorize_security_group_ingress", {"Return": True},
+                         expected_params={"GroupId": "sg-1", "IpPermissions": [permission(tls)]})
+    stubber.add_client_error("authorize_security_group_ingress", "InvalidPermission.Duplicate",
+                             expected_params={"GroupId": "sg-1", "IpPermissions": [permission(web)]})
+    with stubber:
+        groups.change_rules("sg-1", [web, tls], [], [])
+    stubber.assert_no_pending_responses()
+
+
+def test_a_rule_is_revoked_without_its_description_and_one_gone_meanwhile_is_no_error():
+    groups, stubber = stubbed_groups()
+    stubber.add_client_error("revoke_security_group_ingress", "InvalidPermission.NotFound", expected_params={
+        "GroupId": "sg-1", "IpPermissions": [permission(tcp(22, cidr_ipv4="203.0.113.0/24"))]})
+    with stubber:
+        groups.change_rules("sg-1", [], [tcp(22, "added by hand", cidr_ipv4="203.0.113.0/24")], [])
+    stubber.assert_no_pending_responses()
+
+
+def test_any_other_refusal_fails_the_task_with_the_group_named():
+    groups, stubber = stubbed_groups()
+    stubber.add_client_error("update_security_group_rule_descriptions_ingress", "InvalidPermission.NotFound")
+    with stubber, pytest.raises(Failed, match="Unable to change the ingress rules of security group sg-1"):
+        groups.change_rules("sg-1", [], [], [tcp(80, "web", cidr_ipv4="0.0.0.0/0")])

@@ -1,0 +1,168 @@
+"""moto's server, as ``moto_server`` runs it, with three routes more for the tests: the emulator's whole state
+saved to a file and restored from it, so that a test module starts from the landing zone another module built
+on the same worker instead of building it again (about 30 s of ansible-playbook each; conftest.landing_zone).
+
+    python tests/integration/snapshot_server.py -H 127.0.0.1 -p PORT
+
+    POST /_snapshot/save      body: a file path   pickles every moto backend that holds something into it
+    POST /_snapshot/restore   body: a file path   replaces every backend's state with the one saved there
+    GET  /_snapshot/pristine                      "true" while no AWS request has been served yet
+
+Everything else is moto's own application, unchanged. The backends are moto's module-level ``BackendDict``
+singletons (one per service); they are pickled together, so that a backend holding another service's
+objects still shares them after a restore.
+"""
+
+import argparse
+import collections
+import functools
+import importlib
+import os
+import pickle  # nosec B403 - the tests' own files, written by this server on this machine
+import signal
+import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.core.base_backend import BackendDict
+from moto.core.base_backend import backend_lock
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from moto.moto_server.werkzeug_app import create_backend_app
+from werkzeug.serving import run_simple
+
+PRIVATE_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
+PUBLIC_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)
+
+
+def backend_dicts():
+    """[(module name, attribute, BackendDict)] of every loaded service backend, each once."""
+    found = {}
+    for name, module in sorted(sys.modules.items()):
+        if not name.startswith("moto.") or module is None:
+            continue
+        for attribute, value in list(vars(module).items()):
+            if isinstance(value, BackendDict) and id(value) not in found:
+                found[id(value)] = (name, attribute, value)
+    return list(found.values())
+
+
+# Loaders by reference to this module (cryptography's own are built-ins that pickle cannot name).
+def certificate(pem):
+    return x509.load_pem_x509_certificate(pem)
+
+
+def private_key(pem):
+    return serialization.load_pem_private_key(pem, None)
+
+
+def public_key(pem):
+    return serialization.load_pem_public_key(pem)
+
+
+def new_defaultdict(cls, factory):
+    """An empty ``cls`` (a defaultdict, or a subclass whose __init__ takes other arguments) with ``factory``."""
+    made = cls.__new__(cls)
+    collections.defaultdict.__init__(made, factory)
+    return made
+
+
+def defaultdict_reduction(obj):
+    """How to pickle a defaultdict that pickle cannot: one whose factory is a lambda (SSM's tags are a
+    ``defaultdict(lambda: defaultdict(dict))``: the same factory, named), or a subclass whose __init__ does not
+    take the factory (SSM's ParameterDict): rebuilt without calling it, its attributes restored after."""
+    factory = obj.default_factory
+    if getattr(factory, "__name__", "") == "<lambda>":
+        sample = factory()
+        if not (isinstance(sample, collections.defaultdict) and sample.default_factory in (dict, list, set)):
+            return NotImplemented
+        factory = functools.partial(collections.defaultdict, sample.default_factory)
+    return new_defaultdict, (type(obj), factory), getattr(obj, "__dict__", None) or None, None, iter(obj.items())
+
+
+class StatePickler(pickle.Pickler):
+    """Pickles what moto keeps of certificates and keys (cryptography's objects do not pickle) as PEM."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, x509.Certificate):
+            return certificate, (obj.public_bytes(serialization.Encoding.PEM),)
+        if isinstance(obj, PRIVATE_KEYS):
+            return private_key, (obj.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),)
+        if isinstance(obj, PUBLIC_KEYS):
+            return public_key, (obj.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),)
+        if isinstance(obj, collections.defaultdict):
+            return defaultdict_reduction(obj)
+        return NotImplemented
+
+
+def save(path):
+    with backend_lock:
+        state = [(name, attribute, dict(backends)) for name, attribute, backends in backend_dicts() if len(backends)]
+        with open(path, "wb") as handle:
+            StatePickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    return len(state)
+
+
+def restore(path):
+    with open(path, "rb") as handle:
+        state = pickle.load(handle)  # nosec B301 - see the import
+    with backend_lock:
+        for name, attribute, saved in state:
+            backends = getattr(importlib.import_module(name), attribute)
+            dict.clear(backends)
+            dict.update(backends, saved)
+            if backends not in BackendDict._instances:  # pylint: disable=protected-access
+                BackendDict._instances.append(backends)  # pylint: disable=protected-access
+    return len(state)
+
+
+class SnapshotApplication:
+    """moto's WSGI application, with the /_snapshot/ routes in front of it."""
+
+    def __init__(self, application):
+        self.application = application
+        self.served = 0
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_snapshot/"):
+            if not path.startswith("/moto-api"):
+                self.served += 1
+            return self.application(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        try:
+            if path == "/_snapshot/save":
+                answer = f"saved {save(body)} services"
+            elif path == "/_snapshot/restore":
+                answer = f"restored {restore(body)} services"
+            elif path == "/_snapshot/pristine":
+                answer = "true" if self.served == 0 else "false"
+            else:
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"unknown snapshot route"]
+        except Exception as error:  # pylint: disable=broad-exception-caught  # reported to the test that asked
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [f"{type(error).__name__}: {error}".encode()]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [answer.encode()]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))   # as moto_server does: some answers carry URLs
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    application = DomainDispatcherApplication(create_backend_app)
+    application.debug = True
+    run_simple(args.host, args.port, SnapshotApplication(application), threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
