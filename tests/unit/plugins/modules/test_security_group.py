@@ -1,4 +1,4 @@
-import boto3
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 
@@ -124,7 +124,8 @@ class FakeModule:
 
 
 def stubbed_groups():
-    client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    client = botocore.session.get_session().create_client("ec2", region_name="us-east-1", aws_access_key_id="k",
+                                                          aws_secret_access_key="s")
     stubber = Stubber(client)
     return SecurityGroups(FakeModule(client)), stubber
 
