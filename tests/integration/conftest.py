@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -222,8 +223,8 @@ class Ansible:
         )
 
 
-# The landing zones this worker has built: (inventory, host) -> (emulator state file, {file name: text written},
-# the endpoint the playbook wrote them for).
+# The landing zones this worker has built: (inventory, host) -> (emulator state file, {file name: (text, mode)
+# written}, the endpoint the playbook wrote them for).
 # Building one takes about 30 s of ansible-playbook; restoring it into a new emulator well under one.
 LANDING_ZONES = {}
 SNAPSHOTS = tempfile.mkdtemp(prefix="landing-zones-")
@@ -253,9 +254,11 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
         state, files, url = LANDING_ZONES[key]
         snapshot_request(ansible.emulator, "restore", state)
         os.makedirs(directory, exist_ok=True)
-        for name, text in files.items():
-            with open(os.path.join(directory, name), "w", encoding="utf-8") as handle:
+        for name, (text, mode) in files.items():
+            path = os.path.join(directory, name)
+            with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text.replace(url, ansible.env()["AWS_ENDPOINT_URL"]))   # the comment naming the endpoint
+            os.chmod(path, mode)   # the certificate's private key is 0600: anything else is a change to the playbook
     else:
         before = set(os.listdir(directory)) if os.path.isdir(directory) else set()
         run = ansible.playbook("playbooks/landing_zone.yml", inventory, extra_vars=[{"landing_zone_dir": str(directory)}])
@@ -266,7 +269,7 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
             files = {}
             for name in sorted(set(os.listdir(directory)) - before):
                 with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                    files[name] = handle.read()
+                    files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
             LANDING_ZONES[key] = (state, files, ansible.env()["AWS_ENDPOINT_URL"])
     with open(os.path.join(directory, f"landing-zone-{host}.yml"), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
