@@ -224,7 +224,7 @@ class Ansible:
 
 
 # The landing zones this worker has built: (inventory, host) -> (emulator state file, {file name: (text, mode)
-# written}, the endpoint the playbook wrote them for).
+# written}, the endpoint the playbook wrote them for, the mode it left their directory with).
 # Building one takes about 30 s of ansible-playbook; restoring it into a new emulator well under one.
 LANDING_ZONES = {}
 SNAPSHOTS = tempfile.mkdtemp(prefix="landing-zones-")
@@ -251,9 +251,10 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
     key = (inventory, host)
     pristine = snapshot_request(ansible.emulator, "pristine") == "true"
     if key in LANDING_ZONES and pristine:
-        state, files, url = LANDING_ZONES[key]
+        state, files, url, directory_mode = LANDING_ZONES[key]
         snapshot_request(ansible.emulator, "restore", state)
         os.makedirs(directory, exist_ok=True)
+        os.chmod(directory, directory_mode)   # as the playbook leaves it (tmp_path's are 0700)
         for name, (text, mode) in files.items():
             path = os.path.join(directory, name)
             with open(path, "w", encoding="utf-8") as handle:
@@ -270,7 +271,7 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
             for name in sorted(set(os.listdir(directory)) - before):
                 with open(os.path.join(directory, name), encoding="utf-8") as handle:
                     files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
-            LANDING_ZONES[key] = (state, files, ansible.env()["AWS_ENDPOINT_URL"])
+            LANDING_ZONES[key] = (state, files, ansible.env()["AWS_ENDPOINT_URL"], stat.S_IMODE(os.stat(directory).st_mode))
     with open(os.path.join(directory, f"landing-zone-{host}.yml"), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

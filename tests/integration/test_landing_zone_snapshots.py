@@ -63,6 +63,7 @@ def test_the_restored_landing_zone_comes_with_the_files_the_playbook_wrote(resto
     modes = [{name: stat.S_IMODE(os.stat(directory / name).st_mode) for name in os.listdir(directory)}
              for directory in (restored["built_dir"], restored["restored_dir"])]
     assert modes[0] == modes[1] and len(modes[0]) >= 1   # names and modes (the private key's 0600)
+    assert os.stat(restored["restored_dir"]).st_mode == os.stat(restored["built_dir"]).st_mode   # the directory's too
     with open(restored["restored_dir"] / f"landing-zone-{DEV_HOST}.yml", encoding="utf-8") as handle:
         assert f"at {restored['other'].emulator.url}." in handle.read()   # its comment names its own endpoint
 

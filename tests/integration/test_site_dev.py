@@ -36,7 +36,8 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
 
 
 def test_the_landing_zone_converges_again_without_change(scenario):
-    assert scenario["runs"]["landing_zone_again"].host_stats()["changed"] == 0
+    run = scenario["runs"]["landing_zone_again"]
+    assert run.host_stats()["changed"] == 0, [(name, result.get("diff")) for name, result in run.results() if result.get("changed")]
 
 
 @pytest.mark.parametrize("endpoint", ["https://ec2.us-east-1.amazonaws.com", "http://10.1.2.3:5000", None])
