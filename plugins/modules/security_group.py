@@ -293,8 +293,9 @@ class SecurityGroups:
         self.module = module
         self.retry = jittered_backoff()
         self.client = module.client("ec2", retry_decorator=self.retry)
-        self.new_group_retry = jittered_backoff(retries=10, delay=1, max_delay=10,
-                                                catch_extra_error_codes=["InvalidGroup.NotFound"])
+        # call(method, **request): a client call that also rides out a new group not yet visible.
+        self.new_group_call = jittered_backoff(retries=10, delay=1, max_delay=10, catch_extra_error_codes=[
+            "InvalidGroup.NotFound"])(lambda method, **request: getattr(self.client, method)(**request))
 
     def describe(self, vpc_id, names):
         """{name: the group as AWS describes it} for those of ``names`` that exist in the VPC (one call)."""
@@ -321,7 +322,7 @@ class SecurityGroups:
     def change_rules(self, group_id, authorize, revoke, describe):
         """Revokes, authorizes and re-describes rules. A rule another run revoked or authorized meanwhile (AWS then
         refuses the whole batch) is left as that run left it, and the rest of the batch is applied rule by rule."""
-        call = self.new_group_retry(lambda method, **kwargs: getattr(self.client, method)(**kwargs))
+        call = self.new_group_call
         try:
             for method, rules, done_meanwhile in (
                 ("revoke_security_group_ingress", [dict(r, description=None) for r in revoke], "InvalidPermission.NotFound"),
@@ -344,7 +345,7 @@ class SecurityGroups:
             self.module.fail_json_aws(e, msg=f"Unable to change the ingress rules of security group {group_id}")
 
     def retag(self, group_id, to_set, to_remove):
-        call = self.new_group_retry(lambda method, **kwargs: getattr(self.client, method)(**kwargs))
+        call = self.new_group_call
         try:
             if to_remove:
                 call("delete_tags", Resources=[group_id], Tags=[{"Key": key} for key in to_remove])
