@@ -208,7 +208,8 @@ def run_module(module, module_args, environment=None, profile=SERIALIZATION_PROF
                 try:
                     module.main()
                     raise RuntimeError("New-style module did not handle its own exit.")
-                except Exception as ex:  # pylint: disable=broad-exception-caught  (as AnsiballZ: not SystemExit)
+                except Exception as ex:  # pylint: disable=broad-exception-caught
+                    # As AnsiballZ does: any exception but SystemExit (how a module exits) is a failed result.
                     ansiballz_loader._handle_exception(ex, profile)
         except SystemExit as ex:
             rc = ex.code if isinstance(ex.code, int) else (0 if ex.code is None else 1)

@@ -45,9 +45,21 @@ class Run:
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         try:
-            self.data = json.loads(proc.stdout[proc.stdout.index("{"):])
-        except ValueError:
-            self.data = {}
+            self._data, self._parse_error = json.loads(proc.stdout[proc.stdout.index("{"):]), None
+        except ValueError as error:   # no JSON report: a test that reads one fails, it never reads "nothing ran"
+            self._data, self._parse_error = None, error
+
+    @property
+    def data(self):
+        """The JSON callback's report of the run; reading it fails the test when the run printed none."""
+        if self._data is None:
+            raise AssertionError(f"the run printed no JSON report ({self._parse_error})\n{self!r}")
+        return self._data
+
+    @property
+    def reported(self):
+        """Whether the run printed its JSON report."""
+        return self._data is not None
 
     def __repr__(self):
         return f"<Run rc={self.rc} {' '.join(self.args[:3])}...>\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
@@ -210,7 +222,7 @@ class Ansible:
         if diff:
             cmd.append("--diff")
         run = self._run(cmd, self.env())
-        return run.result(name, host="localhost") if run.data else {"failed": True, "msg": run.stderr}
+        return run.result(name, host="localhost") if run.reported else {"failed": True, "msg": run.stderr}
 
     def client(self, service, region=None):
         """A boto3 client of the emulator, in its region or in ``region`` (it keeps each region's resources apart)."""

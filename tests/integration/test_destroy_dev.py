@@ -92,6 +92,13 @@ def test_the_converge_ran_at_the_verbosity_that_shows_module_arguments_and_diffs
     assert "--- before" in out and "+++ after" in out
 
 
+def test_the_converge_searched_ran_the_collection_modules_inside_the_worker(scenario):
+    """Direct execution is the default: at -vvv the module path names the module file it sends, this one does not."""
+    out = scenario["converge"].stdout
+    assert "Using module file" in out                        # the amazon.aws modules, as processes
+    assert "plugins/modules/db_credentials_secret.py" not in out and "plugins/modules/log_group.py" not in out
+
+
 @pytest.mark.parametrize("secret", ["database password", "JWT secret"])
 def test_the_converge_output_at_vvv_shows_neither_secret(scenario, secret):
     value = scenario["secrets"][secret]
