@@ -6,9 +6,11 @@ tasks and AWS API calls each makes, against a fresh local AWS endpoint (``make b
 Each repetition starts a new local endpoint with the recording proxy (scripts/aws_proxy.py) in front
 of it and builds the landing zone there (not measured). Then, for the dev inventory with every feature
 on (read replica, scheduler, and the optional features the roles offer): a full converge from nothing,
-a no-op rerun, ``--check --diff`` on the converged environment and ``playbooks/plan.yml`` when it
-exists. Then, on new endpoints, an inventory of 1, 2 and 4 applications (one host each, Ansible's forks
-run them in parallel): converge and no-op rerun. It prints a table of medians with min and max over
+a no-op rerun, ``--check --diff`` on the converged environment and ``playbooks/plan.yml``, once with the
+collection's modules run inside Ansible's worker (direct execution, the default) and once through the
+module path (``NESTJS_INFRA_DIRECT_EXECUTION=false``), each on an endpoint of its own. Then, on new
+endpoints, an inventory of 2 and 4 applications (one host each, Ansible's forks run them in parallel),
+with direct execution: converge and no-op rerun. It prints a table of medians with min and max over
 the repetitions, and writes every measurement as JSON for comparison over time. Nothing here is
 asserted: the targets and what they mean are in docs/performance.md.
 """
@@ -65,12 +67,17 @@ class Client:
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def ansible_playbook(proxy, playbook, inventory, extra_vars=(), check=False):
+# How this collection's modules run (plugins/plugin_utils/direct_execution.py): inside Ansible's worker, the
+# default, or each in a process of its own, the module path, which NESTJS_INFRA_DIRECT_EXECUTION=false selects.
+PATHS = {"direct": "true", "module path": "false"}
+
+
+def ansible_playbook(proxy, playbook, inventory, extra_vars=(), check=False, path="direct"):
     """Runs one playbook through ``proxy``; returns (seconds, tasks run, API calls, mutating calls, rc)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "CDK_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "CDK_", "NESTJS_INFRA_"))}
     env.update(proxy.env(), PATH=BIN + os.pathsep + env.get("PATH", ""), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-               ANSIBLE_DEPRECATION_WARNINGS="0")
+               ANSIBLE_DEPRECATION_WARNINGS="0", NESTJS_INFRA_DIRECT_EXECUTION=PATHS[path])
     cmd = [os.path.join(BIN, "ansible-playbook"), playbook, "-i", inventory]
     for item in extra_vars:
         cmd += ["-e", json.dumps(item)]
@@ -115,25 +122,30 @@ def landing_zone(proxy, emulator, directory, apps):
     return values
 
 
-def one_repetition(apps_counts, features):
-    """One measurement of every scenario, each on a new local endpoint."""
+def one_repetition(apps_counts, features, paths):
+    """One measurement of every scenario, each on a new local endpoint: every ``apps`` count with direct
+    execution, and one application through each path in ``paths`` (side by side, in the order given)."""
     measured = {}
     with tempfile.TemporaryDirectory() as directory:
-        for apps in apps_counts:
-            with Emulator(log_path=os.path.join(directory, f"moto-{apps}.log")) as emulator, \
+        runs = [(apps, "direct") for apps in apps_counts if apps != 1]
+        runs[:0] = [(1, path) for path in paths] if 1 in apps_counts else []
+        for apps, path in runs:
+            with Emulator(log_path=os.path.join(directory, f"moto-{apps}-{path}.log")) as emulator, \
                     AwsProxy(emulator.url, region=emulator.region) as proxy:
                 lz = landing_zone(proxy, emulator, directory, apps)
                 inventory, _ = inventory_of(directory, apps, lz)
                 extra = [features, {"outputs_file": ""}]
-                prefix = f"{apps} app{'s' if apps > 1 else ''}"
-                measured[f"{prefix}: converge from nothing"] = ansible_playbook(proxy, "site.yml", inventory, extra)
+                prefix = f"{apps} app{'s' if apps > 1 else ''}, {path}"
+                measured[f"{prefix}: converge from nothing"] = ansible_playbook(proxy, "site.yml", inventory, extra, path=path)
                 resources = sum(len(what_exists(Client(emulator))[kind]) for kind in CREATED)
-                measured[f"{prefix}: no-op rerun"] = dict(ansible_playbook(proxy, "site.yml", inventory, extra),
+                measured[f"{prefix}: no-op rerun"] = dict(ansible_playbook(proxy, "site.yml", inventory, extra, path=path),
                                                           resources=resources)
                 if apps == 1:
-                    measured[f"{prefix}: --check --diff, converged"] = ansible_playbook(proxy, "site.yml", inventory, extra, check=True)
+                    measured[f"{prefix}: --check --diff, converged"] = ansible_playbook(
+                        proxy, "site.yml", inventory, extra, check=True, path=path)
                     if os.path.exists(os.path.join(ROOT, "playbooks", "plan.yml")):
-                        measured[f"{prefix}: plan.yml, converged"] = ansible_playbook(proxy, "playbooks/plan.yml", inventory, extra)
+                        measured[f"{prefix}: plan.yml, converged"] = ansible_playbook(
+                            proxy, "playbooks/plan.yml", inventory, extra, path=path)
     return measured
 
 
@@ -170,13 +182,16 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="repetitions (the table shows medians; at least 3)")
     parser.add_argument("--apps", type=int, nargs="+", default=[1, 2, 4], help="applications per inventory")
     parser.add_argument("--json", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    parser.add_argument("--paths", nargs="+", choices=sorted(PATHS), default=["direct", "module path"],
+                        help="how the collection's modules run, for one application (alternated between repetitions)")
     args = parser.parse_args(argv)
     inputs = role_inputs()
     features = {name: value for name, value in FEATURES.items() if name in inputs}
     repetitions = []
     for number in range(1, args.runs + 1):
         print(f"repetition {number} of {args.runs}...", file=sys.stderr, flush=True)
-        repetitions.append(one_repetition(sorted(set(args.apps)), features))
+        paths = args.paths if number % 2 else list(reversed(args.paths))   # neither path always goes first
+        repetitions.append(one_repetition(sorted(set(args.apps)), features, paths))
     summary = summarise(repetitions)
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
