@@ -12,6 +12,8 @@ ENV ?= dev
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 PYTEST_WORKERS ?= 2
+# More pytest arguments for make test, e.g. PYTEST_ARGS=--store-durations to refresh tests/durations.json.
+PYTEST_ARGS ?=
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
@@ -111,4 +113,4 @@ test: setup
 	ansible-lint
 	$(PY) scripts/run_ansible_test.py sanity
 	$(PY) scripts/run_ansible_test.py units
-	pytest -n $(PYTEST_WORKERS) tests
+	pytest -n $(PYTEST_WORKERS) tests $(PYTEST_ARGS)
