@@ -137,25 +137,17 @@ secret:
       type: dict
 """
 
-import json
 import secrets
 import string
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # option name -> key in the stored JSON document (CDK's generated secret)
 KEYS = {
@@ -208,81 +200,6 @@ def plan(desired, current_document, exists):
     return fields, after
 
 
-class Secrets:
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client("secretsmanager", retry_decorator=jittered_backoff())
-
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} secret {self.module.params['name']}")
-
-    def describe(self, name):
-        try:
-            return self.client.describe_secret(aws_retry=True, SecretId=name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
-
-    def document(self, name):
-        try:
-            text = self.client.get_secret_value(aws_retry=True, SecretId=name).get("SecretString") or "{}"
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return {}
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "read")
-        try:
-            document = json.loads(text)
-        except ValueError:
-            document = None
-        if not isinstance(document, dict):
-            self.module.fail_json(msg=f"Secret {name} does not hold a JSON object; it is not a database credentials secret")
-        return document
-
-    def create(self, name, document, tags):
-        kwargs = {"Name": name, "SecretString": json.dumps(document)}
-        if self.module.params["description"]:
-            kwargs["Description"] = self.module.params["description"]
-        if self.module.params["kms_key_id"]:
-            kwargs["KmsKeyId"] = self.module.params["kms_key_id"]
-        if tags:
-            kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
-        try:
-            return self.client.create_secret(aws_retry=True, **kwargs)["ARN"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "create")
-
-    def restore(self, arn):
-        try:
-            self.client.restore_secret(aws_retry=True, SecretId=arn)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "restore")
-
-    def put(self, arn, document):
-        try:
-            self.client.put_secret_value(aws_retry=True, SecretId=arn, SecretString=json.dumps(document))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "update")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, SecretId=arn, TagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, SecretId=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
-
-    def delete(self, arn, window):
-        kwargs = {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
-        try:
-            self.client.delete_secret(aws_retry=True, SecretId=arn, **kwargs)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete")
-
-
 def result_view(name, arn, document, tags):
     """What the module returns: every key name of the document, every value but the password's."""
     view = {"name": name, "keys": sorted(document), "tags": tags}
@@ -328,7 +245,7 @@ def ensure_present(module, store, name, described):
                 after[PASSWORD] = generate_password(params["password_length"], params["exclude_characters"])
             except ValueError as e:
                 module.fail_json(msg=str(e))
-            arn = store.create(name, after, new_tags)
+            arn = store.create(name, after, new_tags, params["description"], params["kms_key_id"])
         else:
             if fields:
                 store.put(arn, after)
@@ -367,7 +284,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    store = Secrets(module)
+    store = SecretStore(module, "database credentials secret")
     name = module.params["name"]
     described = store.describe(name)
     if module.params["state"] == "absent":
