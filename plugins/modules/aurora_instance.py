@@ -324,7 +324,7 @@ def ensure_present(module, instances, identifier, instance, tags):
             instances.retag(instance["DBInstanceArn"], decision["tags_to_set"], decision["tags_to_remove"])
         if params["wait"] and (decision["create"] or decision["modify"]):
             instances.wait(identifier, "db_instance_available")
-        instance, _ = instances.describe(identifier)
+        instance = instances.describe(identifier)[0]
     return {"changed": decision["changed"], "instance": view(identifier, decision["after"], instance),
             "diff": make_diff(decision["before"], decision["after"])}
 

@@ -8,12 +8,12 @@ DOCUMENTATION = r"""
 ---
 module: db_endpoint_secret
 version_added: 0.2.0
-short_description: Ensure a Secrets Manager secret holds a database endpoint as C({"host": ...})
+short_description: Ensure a Secrets Manager secret holds a database endpoint under the key host
 description:
-  - Creates, updates or deletes one AWS Secrets Manager secret whose value is the JSON document
-    C({"host": <endpoint>}), such as the read-replica secret the application reads C(DB_HOST_READ_ONLY) from
+  - Creates, updates or deletes one AWS Secrets Manager secret whose value is a JSON object with one key,
+    C(host), the endpoint, such as the read-replica secret the application reads C(DB_HOST_READ_ONLY) from
     (the ECS task definition references its C(host) key).
-  - Written instead of C(community.aws.secretsmanager_secret) 10.0.0 on the hot path of every converge: as a
+  - Written instead of C(community.aws.secretsmanager_secret) 10.0.0 on the hot path of every converge. As a
     module of another collection it runs as a process of its own in every task (about 1 s here) where this
     one runs in Ansible's worker, and it returns no diff of the value.
   - An endpoint is not a credential, so the diff shows it. The description and the KMS key are set when the
@@ -96,7 +96,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags impor
 
 
 def plan(host, document, described, desired_tags, purge_tags):
-    """What must be done to make the secret ``described`` (None: none) hold ``{"host": host}``. Pure.
+    """What must be done to make the secret ``described`` (None: none) hold ``{"host": host}`` and the tags. Pure.
 
     ``document`` is what it holds now (None when it cannot be read: it does not exist, or is scheduled for
     deletion in check mode). Returns ``create``, ``restore``, ``put``, ``tags_to_set``, ``tags_to_remove``,

@@ -11,7 +11,7 @@ version_added: 0.2.0
 short_description: Ensure an Amazon RDS DB subnet group spans exactly the subnets asked for
 description:
   - Creates, updates or deletes one Amazon RDS DB subnet group, with its description, its subnets and its tags.
-  - Written instead of C(amazon.aws.rds_subnet_group) 10.1.2 on the hot path of every converge: as a module
+  - Written instead of C(amazon.aws.rds_subnet_group) 10.1.2 on the hot path of every converge. As a module
     of another collection it runs as a process of its own in every task (about 1 s here) where this one runs
     in Ansible's worker, and it returns no diff.
   - The subnets are compared as a set (AWS lists them in no particular order). A group that a DB cluster or
@@ -219,7 +219,7 @@ def ensure_present(module, groups, name, group, tags):
         if decision["tags_to_set"] or decision["tags_to_remove"]:
             groups.retag(group["DBSubnetGroupArn"], decision["tags_to_set"], decision["tags_to_remove"])
         if decision["create"] or decision["modify"]:
-            group, _ = groups.describe(name)
+            group = groups.describe(name)[0]
     return {"changed": decision["changed"], "subnet_group": view(name, decision["after"], group),
             "diff": make_diff(decision["before"], decision["after"])}
 

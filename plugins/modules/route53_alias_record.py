@@ -10,10 +10,10 @@ module: route53_alias_record
 version_added: 0.2.0
 short_description: Ensure a Route 53 alias record points a name at a load balancer (or another alias target)
 description:
-  - Creates, updates or deletes one alias record (C(A) or C(AAAA)) of a Route 53 hosted zone: the name answers
+  - Creates, updates or deletes one alias record (C(A) or C(AAAA)) of a Route 53 hosted zone. The name answers
     with the addresses of an AWS resource, such as an Application Load Balancer, given by its DNS name and
     its canonical hosted zone.
-  - Written instead of C(amazon.aws.route53) 10.1.2 on the hot path of every converge: as a module of another
+  - Written instead of C(amazon.aws.route53) 10.1.2 on the hot path of every converge. As a module of another
     collection it runs as a process of its own in every task (about 1 s here) where this one runs in
     Ansible's worker; it returns no diff, and its C(region) option means latency-based routing, not the
     region of the call, so that a play's C(module_defaults) region had to be taken out of every task.
