@@ -7,6 +7,7 @@ on the same worker instead of building it again (about 30 s of ansible-playbook 
     POST /_snapshot/save      body: a file path   pickles every moto backend that holds something into it
     POST /_snapshot/restore   body: a file path   replaces every backend's state with the one saved there
     GET  /_snapshot/pristine                      "true" while no AWS request has been served yet
+    GET  /_snapshot/served                        how many AWS requests it has been sent so far
 
 Everything else is moto's own application, unchanged. The backends are moto's module-level ``BackendDict``
 singletons (one per service); they are pickled together, so that a backend holding another service's
@@ -21,6 +22,7 @@ import os
 import pickle  # nosec B403 - the tests' own files, written by this server on this machine
 import signal
 import sys
+import threading
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -127,12 +129,14 @@ class SnapshotApplication:
     def __init__(self, application):
         self.application = application
         self.served = 0
+        self.lock = threading.Lock()   # the server answers each request in a thread of its own
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_snapshot/"):
             if not path.startswith("/moto-api"):
-                self.served += 1
+                with self.lock:
+                    self.served += 1
             return self.application(environ, start_response)
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
         try:
@@ -142,6 +146,8 @@ class SnapshotApplication:
                 answer = f"restored {restore(body)} services"
             elif path == "/_snapshot/pristine":
                 answer = "true" if self.served == 0 else "false"
+            elif path == "/_snapshot/served":
+                answer = str(self.served)
             else:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
                 return [b"unknown snapshot route"]

@@ -5,8 +5,12 @@ what is allowed, lists every problem at once, and the emulator serves not a sing
 No landing zone is needed: the network ids only have to be well formed, since nothing may reach AWS.
 """
 
-import pytest
+import os
 
+import pytest
+import yaml
+
+from conftest import ROOT
 from conftest import write_inventory
 from resources import requests_served
 
@@ -64,6 +68,9 @@ CASES = {
     "a cron hour of 24": ({"schedule_task_cleanup_cron": "0 24 * * *"}, "schedule_task_cleanup_cron '0 24 * * *' is not a valid cron expression"),
     "a cron of 7 fields": ({"schedule_task_cleanup_cron": "0 0 2 * * * 2026"}, "it has 7 field(s)"),
     "a scheduler memory that does not fit": ({"scheduler_task_cpu_units": 512, "scheduler_task_memory_mb": 512}, "scheduler_task_memory_mb '512' does not fit scheduler_task_cpu_units 512 on Fargate"),
+    # monitoring
+    "an alarm address without an at sign": ({"monitoring_alarm_emails": ["oncall.example.com"]}, "monitoring_alarm_emails holds 'oncall.example.com', which is not valid: it must list e-mail addresses"),
+    "a CPU alarm threshold of 150 %": ({"monitoring_cpu_threshold": 150}, "monitoring_cpu_threshold '150' is not valid: it must be a percentage above 0 and below 100"),
 }
 ALL_AT_ONCE = ["a database minimum of 0.25 ACU", "a privileged application port", "a cron hour of 24",
                "the vpc_id placeholder", "a region that does not exist", "untagged images kept 0 days"]
@@ -90,8 +97,20 @@ def runs(ansible, emulator, tmp_path_factory):
     return results
 
 
+def role_options():
+    """{role: the options of its main entry point} (meta/argument_specs.yml of each role)."""
+    options = {}
+    for role in sorted(os.listdir(os.path.join(ROOT, "roles"))):
+        with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+            options[role] = set(yaml.safe_load(handle)["argument_specs"]["main"].get("options") or {})
+    return options
+
+
 def test_there_are_at_least_thirty_bad_inputs_and_one_per_role():
     assert len(CASES) >= 30
+    options = role_options()
+    covered = {role for overrides, _ in CASES.values() for name in overrides for role, names in options.items() if name in names}
+    assert covered == set(options), f"no bad input of the role(s) {sorted(set(options) - covered)}"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
