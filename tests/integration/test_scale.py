@@ -42,7 +42,7 @@ def scenario(ansible, emulator, tmp_path_factory):
     runs, states, served = {}, {}, {}
 
     def run(step, playbook, *extra, check=False):
-        before = requests_served(emulator, settle=0)
+        before = requests_served(emulator)
         runs[step] = ansible.playbook(playbook, extra_vars=[lz, WITH_SCHEDULER, *extra], check=check, diff=check)
         served[step] = requests_served(emulator) - before
         states[step] = counts(ansible)
