@@ -17,11 +17,12 @@ PYTEST_ARGS ?=
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status plan down test lint unit integration sanity units docs bench durations
+.PHONY: help setup demo status plan down test test-fast lint unit integration sanity units docs bench durations
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
 	@echo "make test   lint, ansible-test sanity and units, unit, integration and molecule tests (what CI runs)"
+	@echo "make test-fast   the edit-run loop: lint, unit tests, ansible-test units, one dev site converge and rerun"
 	@echo "make status ENV=dev   is the environment healthy, and if not, why (read-only; exit 0 healthy, 2 not)"
 	@echo "make down   stop the local AWS endpoint that make demo left running"
 	@echo "make plan ENV=dev   what site.yml would change in that environment (the local endpoint if one runs, else AWS)"
@@ -107,6 +108,14 @@ units: setup
 
 integration: setup
 	pytest -n $(PYTEST_WORKERS) tests/integration
+
+# The edit-run loop: the whole of make test is the routine before a commit lands.
+test-fast: setup
+	yamllint --strict .
+	ansible-lint
+	pytest tests/unit
+	$(PY) scripts/run_ansible_test.py units
+	pytest tests/integration/test_site_dev.py
 
 test: setup
 	yamllint --strict .

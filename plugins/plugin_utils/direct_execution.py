@@ -117,7 +117,6 @@ if botocore is not None:
             self._search_paths = _SearchPaths(self._search_paths)
 
     _shared_loaders = {}
-    _create_loader = botocore.loaders.create_loader
 
     def shared_loader(search_path_string=None):
         """botocore.loaders.create_loader with one loader per data path (``AWS_DATA_PATH``) per process."""
@@ -164,6 +163,7 @@ def module_process_view(json_params, profile, environment):
     saved = {
         "args": basic._ANSIBLE_ARGS,
         "profile": basic._ANSIBLE_PROFILE,
+        "parsed_args": getattr(basic, "_PARSED_MODULE_ARGS", None),   # set by the module's _load_params
         "is_controller": _internal.is_controller,
         "traceback_enabled": _traceback._is_traceback_enabled,
         "traceback_events": _traceback._module_tracebacks_enabled_events,
@@ -182,6 +182,7 @@ def module_process_view(json_params, profile, environment):
     finally:
         basic._ANSIBLE_ARGS = saved["args"]
         basic._ANSIBLE_PROFILE = saved["profile"]
+        basic._PARSED_MODULE_ARGS = saved["parsed_args"]
         _internal.is_controller = saved["is_controller"]
         _traceback._is_traceback_enabled = saved["traceback_enabled"]
         _traceback._module_tracebacks_enabled_events = saved["traceback_events"]

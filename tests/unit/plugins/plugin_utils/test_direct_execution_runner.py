@@ -145,11 +145,14 @@ def test_the_task_environment_is_set_while_the_module_runs_and_removed_after():
 
 
 def test_the_process_is_left_as_it_was_also_after_a_failure():
-    before = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller, _traceback._is_traceback_enabled, dict(os.environ))
+    def state():
+        return (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, getattr(basic, "_PARSED_MODULE_ARGS", None),
+                _internal.is_controller, _traceback._is_traceback_enabled, dict(os.environ))
+
+    before = state()
     for fail in (None, "fail_json", "raise"):
-        run({"name": "x", "fail": fail} if fail else {"name": "x"}, environment={"DIRECT_EXECUTION_TEST": "1"})
-        after = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, _internal.is_controller, _traceback._is_traceback_enabled, dict(os.environ))
-        assert after == before
+        run({"name": "x", "password": PASSWORD, "fail": fail} if fail else {"name": "x"}, environment={"DIRECT_EXECUTION_TEST": "1"})
+        assert state() == before
 
 
 @pytest.mark.parametrize("environ, variable, expected", [
