@@ -145,6 +145,10 @@ def preload_service_models(services=AWS_SERVICES):
         loader.load_service_model(service, "endpoint-rule-set-1", api_version=None)
         with contextlib.suppress(botocore.exceptions.DataNotFoundError):
             loader.load_service_model(service, "paginators-1", model["metadata"]["apiVersion"])
+        # A client turns every operation name into its method name (DescribeVpcs -> describe_vpcs) through
+        # botocore's process-wide cache: filled here, every worker's client finds the names made (EC2: 700).
+        for operation in model.get("operations", ()):
+            botocore.xform_name(operation)
     _preloaded.update(services)
 
 

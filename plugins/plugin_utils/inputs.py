@@ -13,6 +13,8 @@ variables. Pure Python, no AWS: unit-tested in tests/unit/plugins/plugin_utils/t
 """
 
 import glob
+import importlib.util
+import json
 import math
 import os
 import re
@@ -468,11 +470,22 @@ _REGIONS = []
 
 
 def known_regions():
-    """Every region of every AWS partition, from botocore's own endpoint data (no AWS call)."""
-    if not _REGIONS:
-        import botocore.session  # pylint: disable=import-outside-toplevel
+    """Every region of every AWS partition, from botocore's own endpoint data (no AWS call).
 
-        session = botocore.session.get_session()
-        for partition in session.get_available_partitions():
-            _REGIONS.extend(session.get_available_regions("ec2", partition_name=partition))
+    Read as plain JSON from botocore's data directory, where ``endpoints.json`` lists each partition's
+    regions: importing ``botocore.session`` and asking it (``get_available_regions``) costs 0.5 s in a
+    worker that has not imported botocore yet, most of it loading EC2's service model, for the same list.
+    botocore's loader is the fallback should the file move."""
+    if not _REGIONS:
+        spec = importlib.util.find_spec("botocore")
+        path = os.path.join(spec.submodule_search_locations[0], "data", "endpoints.json") if spec else ""
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                endpoints = json.load(handle)
+        else:
+            import botocore.loaders  # pylint: disable=import-outside-toplevel
+
+            endpoints = botocore.loaders.create_loader().load_data("endpoints")
+        for partition in endpoints["partitions"]:
+            _REGIONS.extend(partition["regions"])
     return _REGIONS

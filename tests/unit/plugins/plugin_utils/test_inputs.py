@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import ROLES
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import input_problems
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import known_regions
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
 
 SPECS = load_specs()
@@ -214,3 +215,14 @@ def test_the_x_ray_switch_given_as_text_is_read_as_ansible_reads_it():
 def test_numbers_given_as_text_are_read_as_ansible_reads_them():
     values = dict(VALID, task_cpu_units="512", task_memory_mb="1024", database_max_capacity="2.5", app_port="8080")
     assert input_problems(values, SPECS) == []
+
+
+def test_known_regions_are_botocores_regions_of_every_partition():
+    """The region list read from botocore's endpoint data is exactly what botocore's session answers."""
+    import botocore.session  # pylint: disable=import-outside-toplevel
+
+    session = botocore.session.get_session()
+    expected = {region for partition in session.get_available_partitions()
+                for region in session.get_available_regions("ec2", partition_name=partition)}
+    assert set(known_regions()) == expected
+    assert {"us-east-1", "us-gov-west-1", "cn-north-1"} <= set(known_regions())
