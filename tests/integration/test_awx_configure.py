@@ -1,9 +1,11 @@
 """awx/configure.yml, the AWX objects as code, validated as far as no AWX server allows.
 
 There is no AWX here. The playbook runs in check mode against a stand-in controller (an HTTP server on
-loopback that answers every lookup with one object of the name asked and refuses every write), so that
-the real awx.awx modules validate every argument they are given (names, types, choices), resolve each
-reference, and get as far as the write they would make. The tests then read the arguments each module
+loopback that refuses every write and knows a catalogue of objects: the ones an AWX must hold before the
+playbook runs, and the ones the playbook's earlier tasks ensure), so that the real awx.awx modules validate
+every argument they are given (names, types, choices), resolve each reference against that catalogue (a
+reference to a name it does not hold fails, as on a real controller), and get as far as the write they
+would make. The tests then read the arguments each module
 received (rendered by Ansible, as AWX would receive them) and check the survey specs against the rules
 AWX applies to them, and that each survey variable is an input of the playbook it launches.
 """
@@ -28,8 +30,23 @@ PLAYBOOKS = {"site": "site.yml", "plan": "playbooks/plan.yml", "deploy": "playbo
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 
 
+# What a lookup finds, by API list: the organization and the AWS credential that must exist beforehand
+# (awx/configure.yml's defaults), and what the playbook's earlier tasks ensure, which later tasks refer to.
+# Inventory sources and job templates are what nothing refers to: none exists yet, so their modules go as
+# far as creating them.
+CATALOGUE = {
+    "organizations": {"Default"},
+    "credentials": {"nestjs-playground-aws"},
+    "execution_environments": {"nestjs-playground-ee"},
+    "projects": {"nestjs-playground-infra"},
+    "inventories": {f"nestjs-playground-{env}" for env in ENVIRONMENTS},
+    "inventory_sources": set(),
+    "job_templates": set(),
+}
+
+
 class StandInController(http.server.BaseHTTPRequestHandler):
-    """Every GET of a list finds one object named as asked (no job template exists); every write is refused."""
+    """A GET of a list finds the object of the name asked when the catalogue holds it; every write is refused."""
 
     requests = []
 
@@ -55,9 +72,7 @@ class StandInController(http.server.BaseHTTPRequestHandler):
         found = {"id": 1, "name": name, "type": kind.rstrip("s"), "url": f"{url.path}1/", "related": {},
                  "summary_fields": {}, "organization": 1, "kind": "", "variables": "", "survey_enabled": False,
                  "playbook": "", "inventory": 1, "project": 1}
-        # Job templates are what the playbook creates last and nothing refers to: none exists yet, so the
-        # module goes as far as creating one. Everything else is found, as a reference must be.
-        results = [] if kind == "job_templates" else [found]
+        results = [found] if kind not in CATALOGUE or name in CATALOGUE[kind] else []
         self._answer(200, {"count": len(results), "next": None, "previous": None, "results": results})
 
     def _refuse(self):
@@ -77,16 +92,20 @@ def controller():
     server.shutdown()
 
 
+def configure_in_check_mode(ansible, url, **extra):
+    return ansible.playbook(
+        "awx/configure.yml", inventory="localhost,", check=True,
+        extra_vars=[{"awx_project_scm_url": "https://git.example.com/platform/nestjs-playground-infra.git",
+                     "ansible_python_interpreter": sys.executable, **extra}],
+        env={"CONTROLLER_HOST": url, "CONTROLLER_OAUTH_TOKEN": "stand-in", "CONTROLLER_VERIFY_SSL": "false"},
+    )
+
+
 @pytest.fixture(scope="module")
 def configure(ansible, controller):
     url, requests = controller
-    run = ansible.playbook(
-        "awx/configure.yml", inventory="localhost,", check=True,
-        extra_vars=[{"awx_project_scm_url": "https://git.example.com/platform/nestjs-playground-infra.git",
-                     "ansible_python_interpreter": sys.executable}],
-        env={"CONTROLLER_HOST": url, "CONTROLLER_OAUTH_TOKEN": "stand-in", "CONTROLLER_VERIFY_SSL": "false"},
-    )
-    return run, requests
+    run = configure_in_check_mode(ansible, url)
+    return run, list(requests)
 
 
 def module_args(run, task):
@@ -106,6 +125,21 @@ def test_every_task_passes_the_awx_modules_validation_and_would_write(configure)
 def test_nothing_was_written_to_the_controller(configure):
     _, requests = configure
     assert [request for request in requests if request[0] != "GET"] == []
+
+
+def test_every_reference_was_looked_up_in_the_catalogue(configure):
+    _, requests = configure
+    looked_up = {path.rstrip("/").split("/")[-1] for method, path, _ in requests if method == "GET"}
+    assert {"organizations", "credentials", "execution_environments", "projects", "inventories"} <= looked_up
+
+
+def test_a_reference_the_controller_does_not_hold_fails_the_run(ansible, controller, configure):
+    url, _ = controller
+    run = configure_in_check_mode(ansible, url, awx_aws_credential="nestjs-playground-aws-typo")
+    assert run.rc != 0
+    result = run.result("Ensure one job template per environment and playbook", host="localhost")
+    assert result["failed"] is True
+    assert any("nestjs-playground-aws-typo" in item.get("msg", "") for item in result.get("results", [result])), result
 
 
 def test_one_inventory_per_environment_sourced_from_the_project(configure):

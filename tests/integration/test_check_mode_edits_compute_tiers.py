@@ -61,10 +61,6 @@ def edits(ansible, ansible_recorded, recorded, tmp_path_factory):
     return applied
 
 
-def test_the_edits_cover_both_roles():
-    assert {role for _, role, _, _, _ in EDITS} == {"ecs_service", "ecs_scheduler"}
-
-
 @pytest.mark.parametrize(("name", "expected"), [(name, expected) for name, _, _, _, expected in EDITS])
 def test_check_mode_reports_exactly_the_tasks_the_real_run_changes(edits, name, expected):
     edit = edits[name]

@@ -124,17 +124,13 @@ def test_the_service_runs_one_task_privately_without_a_load_balancer(ansible, sc
 
 
 def test_the_service_deploys_stop_first_with_a_rollback_and_allows_ecs_exec_outside_prd(scenario):
-    # moto drops deploymentConfiguration and enableExecuteCommand at creation: read what was asked for
-    # from the module's diff, and the service's fields where moto returns them.
+    # moto drops deploymentConfiguration and enableExecuteCommand at creation (docs/emulator-gaps.md): what
+    # was asked for is read from the module's diff, the desired state the module creates the service from.
     after = scenario["converge"][0].result(SERVICE_TASK)["diff"]["after"]
     deployment = after["deployment_configuration"]
     assert (deployment["minimum_healthy_percent"], deployment["maximum_percent"]) == (0, 200)
     assert deployment["circuit_breaker"] == {"enable": True, "rollback": True}
     assert after["enable_execute_command"] is True
-    service = scenario["converge"][1]["service"]
-    if "deploymentConfiguration" in service:
-        config = service["deploymentConfiguration"]
-        assert (config["minimumHealthyPercent"], config["maximumPercent"]) == (0, 200)
 
 
 def test_the_task_definition_runs_the_application_image_with_its_roles(ansible, scenario):
@@ -212,7 +208,7 @@ def test_unsetting_the_cron_in_check_mode_reports_the_removals_and_removes_nothi
 
 def test_unsetting_the_cron_removes_everything_of_the_scheduler(scenario):
     run, state = scenario["unset"]
-    assert state["service"] is None or state["service"]["status"] == "INACTIVE"
+    assert state["service"]["status"] == "INACTIVE"  # ECS keeps a deleted service INACTIVE for a while
     assert state["active_revisions"] == []
     assert state["roles"] == []
     assert state["group"] is None
@@ -253,7 +249,7 @@ def test_setting_the_cron_in_check_mode_reports_the_changes_and_creates_nothing(
     assert run.changed_tasks() == [DB_SG_TASK, LOG_TASK, SG_TASK, EXEC_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK,
                                  ALARMS_TASK, OUTPUTS_TASK]
     assert state == scenario["unset_again"][1]
-    assert state["service"] is None or state["service"]["status"] == "INACTIVE"
+    assert state["service"]["status"] == "INACTIVE"  # ECS keeps a deleted service INACTIVE for a while
     assert state["group"] is None and state["log_group"] is None and state["active_revisions"] == []
     assert state["roles"] == []
 

@@ -97,8 +97,14 @@ def test_the_roles_read_exactly_the_task_secrets_and_nothing_wider(ansible, scen
         (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
         document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
         document = json.loads(document) if isinstance(document, str) else document
+        # Each role reads the credentials secret (the agent injects it; the application may re-read it),
+        # through exactly one statement naming exactly that secret.
+        secret_statements = [s for s in document["Statement"] if "secretsmanager:GetSecretValue" in s["Action"]]
+        assert len(secret_statements) == 1, (role, document)
+        (secret_arn,) = _as_list(secret_statements[0]["Resource"])
+        assert secret_arn.split(":secret:")[1].startswith(f"{NAME}-db-credentials"), (role, secret_arn)
         for statement in document["Statement"]:
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            resources = _as_list(statement["Resource"])
             if statement["Action"] == "ecr:GetAuthorizationToken":
                 continue  # IAM offers no resource-level control for it
             if statement["Action"] == "cloudwatch:PutMetricData":
@@ -106,8 +112,10 @@ def test_the_roles_read_exactly_the_task_secrets_and_nothing_wider(ansible, scen
                 assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "nestjs-playground/dev"}}
                 continue
             assert "*" not in resources, (role, statement)
-            if "secretsmanager:GetSecretValue" in statement["Action"]:
-                assert len(resources) == 1 and resources[0].split(":secret:")[1].startswith(f"{NAME}-db-credentials")
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def test_the_security_groups_chain_internet_to_alb_to_application(ansible, scenario):

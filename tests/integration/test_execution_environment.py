@@ -19,6 +19,8 @@ from conftest import BIN, ROOT, requirement_pins
 from run_ansible_test import installed_collection
 
 DEFINITION = os.path.join(ROOT, "execution-environment.yml")
+# The versions the tests run with: requirements.txt pins them, and the image must carry the same.
+PINS = requirement_pins()
 DEVELOPMENT_TOOLS = ("moto", "pytest", "pytest-xdist", "molecule", "ansible-lint", "yamllint", "antsibull-changelog", "ansible-builder")
 
 
@@ -69,13 +71,12 @@ def test_the_definition_is_ansible_builder_v3_naming_the_collections_and_the_pyt
 
 
 def test_every_python_pin_of_the_execution_environment_is_the_one_requirements_txt_pins(definition):
-    pins = requirement_pins()
     ee = dict(requirement_pins(os.path.join(ROOT, "meta/ee-requirements.txt")))
     for key in ("ansible_core", "ansible_runner"):
         name, version = pip_pin(definition["dependencies"][key]["package_pip"])
         ee[name] = version
     assert set(ee) >= {"ansible-core", "ansible-runner", "boto3", "botocore"}
-    assert {name: pins.get(name) for name in ee} == ee
+    assert {name: PINS.get(name) for name in ee} == ee
 
 
 def test_the_collections_the_tests_run_with_are_versions_the_execution_environment_accepts():
@@ -89,7 +90,8 @@ def test_ansible_builder_create_writes_the_containerfile_of_the_definition(conte
     containerfile = context["files"]["Containerfile"]
     assert 'ARG EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile
     assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
-    assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core==2.19.14 ansible-runner==2.4.3"' in containerfile
+    refs = f"ansible-core=={PINS['ansible-core']} ansible-runner=={PINS['ansible-runner']}"
+    assert f'ARG ANSIBLE_INSTALL_REFS="{refs}"' in containerfile
     assert "ansible-galaxy collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml" in containerfile
     assert "introspect.py introspect --user-pip=requirements.txt" in containerfile
     assert "LABEL ansible-execution-environment=true" in containerfile
@@ -98,7 +100,8 @@ def test_ansible_builder_create_writes_the_containerfile_of_the_definition(conte
 def test_the_build_context_carries_the_collections_and_the_python_requirements(context):
     files = context["files"]
     assert yaml.safe_load(files[os.path.join("_build", "requirements.yml")]) == load("requirements.yml")
-    assert requirement_pins(os.path.join(context["dir"], "_build", "requirements.txt")) == {"boto3": "1.44.8", "botocore": "1.44.8"}
+    boto = {"boto3": PINS["boto3"], "botocore": PINS["botocore"]}
+    assert requirement_pins(os.path.join(context["dir"], "_build", "requirements.txt")) == boto
     for script in ("assemble", "introspect.py", "install-from-bindep", "check_ansible", "check_galaxy", "entrypoint"):
         assert os.path.join("_build", "scripts", script) in files
 
@@ -120,8 +123,8 @@ def test_the_image_build_would_install_the_pinned_boto3_and_none_of_the_developm
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [line for line in written.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert "boto3==1.44.8  # from collection nestjs_playground.infra" in lines
-    assert "botocore==1.44.8  # from collection nestjs_playground.infra" in lines
+    assert f"boto3=={PINS['boto3']}  # from collection nestjs_playground.infra" in lines
+    assert f"botocore=={PINS['botocore']}  # from collection nestjs_playground.infra" in lines
     assert any(line.endswith("# from collection amazon.aws") for line in lines)
     names = {line.split("#")[0].split("==")[0].split(">=")[0].strip().lower() for line in lines}
     assert not names & set(DEVELOPMENT_TOOLS), lines
