@@ -81,7 +81,7 @@ plan: setup
 	fi
 
 # The benchmark (docs/performance.md): medians of 3 runs on fresh local endpoints; prints a table and
-# writes bench/results/latest.json. Takes about 15 minutes on 2 cores. Not part of make test.
+# writes bench/results/latest.json. Takes about 23 minutes on 2 cores. Not part of make test.
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)
 
