@@ -103,7 +103,7 @@ compute:
   description:
     - The compute tier as nestjs_playground.infra.ecs_service publishes it (cluster, cluster_arn, service,
       task_definition_arn, execution_role_arn, task_role_arn, log_group, alb_dns, load_balancer_arn,
-      target_group_arn, app_url, app_security_group_id); null when the service is not active.
+      target_group_arn, app_url, app_security_group_id, desired_count); null when the service is not active.
   returned: when asked
   type: dict
 scheduler:
@@ -174,6 +174,7 @@ def compute_fact(names, cluster, service, task_definition, load_balancer):
         "target_group_arn": next((lb.get("targetGroupArn") for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")), None),
         "app_url": names["app_url"],
         "app_security_group_id": _security_group(service),
+        "desired_count": service.get("desiredCount"),
     }
 
 

@@ -17,6 +17,7 @@ READER_SECRET = {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ap
 NAMES = {"cluster": "app-dev", "service": "app-dev", "load_balancer_name": "app-dev-alb", "app_url": "https://api.example.com"}
 SERVICE = {
     "status": "ACTIVE",
+    "desiredCount": 2,
     "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/app-dev:3",
     "networkConfiguration": {"awsvpcConfiguration": {"securityGroups": ["sg-app"], "subnets": ["subnet-a"]}},
     "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/app-dev-tg/73e2d6bc24d8a067",
@@ -61,7 +62,7 @@ def test_the_compute_fact_reads_roles_and_log_group_from_the_running_task_defini
         "task_role_arn": TASK_DEFINITION["taskRoleArn"], "log_group": "/ecs/app-dev",
         "alb_dns": "app-dev-alb-1.us-east-1.elb.amazonaws.com", "load_balancer_arn": LOAD_BALANCER["LoadBalancerArn"],
         "target_group_arn": SERVICE["loadBalancers"][0]["targetGroupArn"], "app_url": "https://api.example.com",
-        "app_security_group_id": "sg-app",
+        "app_security_group_id": "sg-app", "desired_count": 2,
     }
 
 
