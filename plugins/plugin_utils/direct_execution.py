@@ -44,6 +44,7 @@ import json
 import os
 import sys
 
+from ansible import context
 from ansible.module_utils import _internal
 from ansible.module_utils import basic
 from ansible.module_utils._internal import _traceback
@@ -153,6 +154,16 @@ def preload_service_models(services=AWS_SERVICES):
 
 
 _preloaded = set()
+
+
+def ad_hoc():
+    """Whether this process runs one ad hoc module (``ansible -m``), not a playbook.
+
+    Its one task needs one or two services' models, which its worker reads as it makes their clients:
+    reading all of them first, for workers that will not use them, made an ad hoc run 0.5-0.9 s slower
+    (2-core machine, under load; docs/performance.md).
+    """
+    return bool(context.CLIARGS.get("module_name"))
 
 
 @contextlib.contextmanager
@@ -292,8 +303,9 @@ class DirectExecutionAction(NormalActionModule):
 def direct_execution_action(action_plugin_name):
     """The ``ActionModule`` class of the action plugin ``action_plugin_name`` (its ``__name__``).
 
-    Imports the module of the same name (``...plugins.modules.<name>``) and reads the botocore models of
-    the collection's services (once), now, in the controller's main process, so that every worker has them.
+    Imports the module of the same name (``...plugins.modules.<name>``) and, for a playbook, reads the
+    botocore models of the collection's services (once), now, in the controller's main process, so that
+    every worker has them (an ad hoc run's one worker reads its own: :func:`ad_hoc`).
     """
     module_name = action_plugin_name.replace(".plugins.action.", ".plugins.modules.")
     try:
@@ -301,6 +313,7 @@ def direct_execution_action(action_plugin_name):
     except ImportError as ex:
         display.vvvv(f"{PREFIX} {module_name} could not be imported ({ex}); its tasks take the module path")
         module = None
-    preload_service_models()
+    if not ad_hoc():
+        preload_service_models()
     short_name = module_name.rsplit(".", 1)[-1]
     return type(f"{short_name}_ActionModule", (DirectExecutionAction,), {"_module": module, "__module__": action_plugin_name})

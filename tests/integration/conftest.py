@@ -6,16 +6,17 @@ fixture, and the tests of that module read what the runs returned (tests/schedul
 module's tests on one worker, so that converge happens once).
 """
 
-import atexit
+import fcntl
+import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 import types
 import urllib.error
 import urllib.request
@@ -33,6 +34,9 @@ DEV_HOST = "nestjs-playground-dev"
 # moto's server with routes that save and restore its state (landing_zone below).
 SNAPSHOT_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "snapshot_server.py")
 # site.yml's last task: it changes whenever an output comes, goes or changes (the reader's, the scheduler's...).
+# With this variable set to a file, every playbook and ad hoc run a test makes appends a JSON line to it: the
+# test, the command, its seconds and exit code.
+RUN_LOG = "NESTJS_INFRA_TEST_RUN_LOG"
 OUTPUTS_TASK = "Write the outputs file, keyed by the CDK app's export names"
 
 
@@ -91,6 +95,22 @@ class Run:
         matches = [result for task, result in self.results(host) if task == name]
         assert matches, f"no task named {name!r} ran\n{self!r}"
         return matches[-1]
+
+
+class HostRun:
+    """What one host of a run over several hosts did: that run, read for that host (``rc`` is the run's)."""
+
+    def __init__(self, run, host):
+        self.run, self.host, self.rc = run, host, run.rc
+
+    def failure(self):
+        return self.run.failure(self.host)
+
+    def results(self):
+        return self.run.results(self.host)
+
+    def __repr__(self):
+        return f"{self.host}: {self.run!r}"
 
 
 def descendants(pid):
@@ -179,7 +199,12 @@ class Ansible:
         return {name: value for name, value in env.items() if value is not None}  # None: unset it
 
     def _run(self, args, env):
+        started = time.monotonic()
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        if os.environ.get(RUN_LOG):   # where the suite's time goes: one JSON line per run (docs/performance.md)
+            with open(os.environ[RUN_LOG], "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST"), "args": args[:12],
+                                         "seconds": round(time.monotonic() - started, 2), "rc": proc.returncode}) + "\n")
         return Run(args, proc)
 
     def _playbook_cmd(self, playbook, inventory, extra_vars, check, diff, args, env_file=None):
@@ -235,12 +260,22 @@ class Ansible:
         )
 
 
-# The landing zones this worker has built: (inventory, host) -> (emulator state file, {file name: (text, mode)
-# written}, the endpoint the playbook wrote them for, the mode it left their directory with).
-# Building one takes about 30 s of ansible-playbook; restoring it into a new emulator well under one.
+# The landing zones built in this run, shared by pytest-xdist's workers: one directory each under
+# SNAPSHOTS["root"] (set for the session below), with the emulator's state the playbook left (state.pickle)
+# and the files it wrote (files.json). The first worker to need one builds it (about 30 s of ansible-playbook)
+# while holding the directory's lock; every other module, on any worker, restores it in well under a second.
+# LANDING_ZONES: (inventory, host) -> that directory, for the ones this worker has built or restored.
+SNAPSHOTS = {"root": None}
 LANDING_ZONES = {}
-SNAPSHOTS = tempfile.mkdtemp(prefix="landing-zones-")
-atexit.register(shutil.rmtree, SNAPSHOTS, True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def snapshots_shared_by_the_workers(tmp_path_factory):
+    """The directory every worker of this run keeps its landing zones in (pytest's base temporary directory,
+    which pytest-xdist's workers each have a child of; pytest keeps the last three runs')."""
+    base = tmp_path_factory.getbasetemp()
+    SNAPSHOTS["root"] = str((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "landing-zones")
+    os.makedirs(SNAPSHOTS["root"], exist_ok=True)
 
 
 def snapshot_request(emulator, route, body=None):
@@ -256,36 +291,55 @@ def snapshot_request(emulator, route, body=None):
 def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST):
     """The landing zone of ``inventory`` in ``ansible``'s emulator; returns the vars it wrote for site.yml.
 
-    The first time on this worker, and whenever the emulator already holds something, the project's playbook
+    The first time in this run, and whenever the emulator already holds something, the project's playbook
     builds it. Otherwise the emulator gets the state that playbook left the first time (snapshot_server.py),
     and ``directory`` the files it wrote: the same resources, ids included, without the 30 s.
     """
-    key = (inventory, host)
-    pristine = snapshot_request(ansible.emulator, "pristine") == "true"
-    if key in LANDING_ZONES and pristine:
-        state, files, url, directory_mode = LANDING_ZONES[key]
-        snapshot_request(ansible.emulator, "restore", state)
-        os.makedirs(directory, exist_ok=True)
-        os.chmod(directory, directory_mode)   # as the playbook leaves it (tmp_path's are 0700)
-        for name, (text, mode) in files.items():
-            path = os.path.join(directory, name)
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text.replace(url, ansible.env()["AWS_ENDPOINT_URL"]))   # the comment naming the endpoint
-            os.chmod(path, mode)   # the certificate's private key is 0600: anything else is a change to the playbook
+    if snapshot_request(ansible.emulator, "pristine") != "true":
+        build_landing_zone(ansible, directory, inventory)
     else:
-        before = set(os.listdir(directory)) if os.path.isdir(directory) else set()
-        run = ansible.playbook("playbooks/landing_zone.yml", inventory, extra_vars=[{"landing_zone_dir": str(directory)}])
-        assert run.rc == 0, run
-        if pristine:
-            state = os.path.join(SNAPSHOTS, f"{len(LANDING_ZONES)}.pickle")
-            snapshot_request(ansible.emulator, "save", state)
-            files = {}
-            for name in sorted(set(os.listdir(directory)) - before):
-                with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                    files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
-            LANDING_ZONES[key] = (state, files, ansible.env()["AWS_ENDPOINT_URL"], stat.S_IMODE(os.stat(directory).st_mode))
+        saved = os.path.join(SNAPSHOTS["root"] or tempfile.mkdtemp(prefix="landing-zones-"),
+                             hashlib.sha256(repr((inventory, host)).encode()).hexdigest()[:16])
+        os.makedirs(saved, exist_ok=True)
+        with open(os.path.join(saved, "lock"), "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)   # released when closed: another worker building it is waited for
+            if os.path.exists(os.path.join(saved, "files.json")):
+                restore_landing_zone(ansible, directory, saved)
+            else:
+                written = build_landing_zone(ansible, directory, inventory)
+                snapshot_request(ansible.emulator, "save", os.path.join(saved, "state.pickle"))
+                files = {}
+                for name in written:
+                    with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                        files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
+                with open(os.path.join(saved, "files.json"), "w", encoding="utf-8") as handle:
+                    json.dump({"files": files, "url": ansible.env()["AWS_ENDPOINT_URL"],
+                               "directory_mode": stat.S_IMODE(os.stat(directory).st_mode)}, handle)
+        LANDING_ZONES[(inventory, host)] = saved
     with open(os.path.join(directory, f"landing-zone-{host}.yml"), encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def build_landing_zone(ansible, directory, inventory):
+    """playbooks/landing_zone.yml into ``ansible``'s emulator and ``directory``; the names of the files it wrote."""
+    before = set(os.listdir(directory)) if os.path.isdir(directory) else set()
+    run = ansible.playbook("playbooks/landing_zone.yml", inventory, extra_vars=[{"landing_zone_dir": str(directory)}])
+    assert run.rc == 0, run
+    return sorted(set(os.listdir(directory)) - before)
+
+
+def restore_landing_zone(ansible, directory, saved):
+    """The emulator's state and the files saved in ``saved`` into ``ansible``'s emulator and ``directory``."""
+    with open(os.path.join(saved, "files.json"), encoding="utf-8") as handle:
+        written = json.load(handle)
+    snapshot_request(ansible.emulator, "restore", os.path.join(saved, "state.pickle"))
+    os.makedirs(directory, exist_ok=True)
+    os.chmod(directory, written["directory_mode"])   # as the playbook leaves it (tmp_path's are 0700)
+    for name, (text, mode) in written["files"].items():
+        path = os.path.join(directory, name)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text.replace(written["url"], ansible.env()["AWS_ENDPOINT_URL"]))   # the comment naming the endpoint
+        os.chmod(path, mode)   # the certificate's private key is 0600: anything else is a change to the playbook
 
 
 def vpc_with_subnets(ec2, octet, zones="ab"):

@@ -3,11 +3,13 @@ before anything is created.
 
 Each case runs the whole site.yml (network_lookup, then ecr) with an inventory of exactly the
 variables given, against one emulator holding the landing zone, a VPC with a single private subnet
-and an ISSUED certificate for another name.
+and an ISSUED certificate for another name. The cases of one kind run together: each is a deployment (a
+host) of its own in one inventory, checked alone as the one deployment of a user's inventory would be.
 """
 
 import pytest
 
+from conftest import HostRun
 from conftest import landing_zone
 from conftest import write_inventory
 from conftest import vpc_with_subnets
@@ -80,35 +82,60 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_bad_network_input_fails_clearly_before_anything_is_created(case, world, ansible):
-    overrides, expected = CASES[case]
-    host_vars = dict(world["base"])
+def host_vars(world, overrides):
+    variables = dict(world["base"])
     for name, value in overrides.items():
         if value is REMOVE:
-            host_vars.pop(name, None)
+            variables.pop(name, None)
         else:
-            host_vars[name] = value.format(**world)
-    inventory = write_inventory(world["tmp"].mktemp("inventory"), host_vars)
+            variables[name] = value.format(**world)
+    return variables
 
+
+@pytest.fixture(scope="module")
+def network_runs(world, ansible):
+    """Every case above in one site.yml run: each is a deployment (a host) of its own, which the network
+    lookup checks alone, as it checks the one deployment of a user's inventory."""
+    hosts = {case: f"bad-network-{index:02d}" for index, case in enumerate(CASES)}
+    inventory = write_inventory(world["tmp"].mktemp("inventory"),
+                                hosts={hosts[case]: host_vars(world, overrides) for case, (overrides, _) in CASES.items()})
     run = ansible.playbook("site.yml", inventory)
+    assert set(run.stats) == set(hosts.values()), run   # every case's deployment ran
+    return {case: HostRun(run, host) for case, host in hosts.items()}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_network_input_fails_clearly_before_anything_is_created(case, network_runs, world, ansible):
+    run = network_runs[case]
 
     assert run.rc != 0, run
     message = run.failure()
-    for fragment in expected:
+    for fragment in CASES[case][1]:
         assert fragment.format(**world) in message
     assert ansible.client("ecr").describe_repositories()["repositories"] == []
 
 
-@pytest.mark.parametrize(("days", "expected"), [
+EXPIRY_CASES = [
     (0, "ecr_untagged_image_expiry_days '0' is not valid: it must be a whole number of days, at least 1"),
     (-3, "ecr_untagged_image_expiry_days '-3' is not valid: it must be a whole number of days, at least 1"),
     ("two weeks", "ecr_untagged_image_expiry_days 'two weeks' is not valid: it must be a whole number"),
-])
-def test_a_bad_image_expiry_fails_clearly_and_creates_nothing(days, expected, world, ansible):
-    inventory = write_inventory(world["tmp"].mktemp("inventory"), dict(world["base"], ecr_untagged_image_expiry_days=days))
+]
 
+
+@pytest.fixture(scope="module")
+def expiry_runs(world, ansible):
+    """The bad expiries, one deployment each, in one ``--tags ecr`` run."""
+    hosts = {days: f"bad-expiry-{index}" for index, (days, _) in enumerate(EXPIRY_CASES)}
+    inventory = write_inventory(world["tmp"].mktemp("inventory"),
+                                hosts={host: dict(world["base"], ecr_untagged_image_expiry_days=days) for days, host in hosts.items()})
     run = ansible.playbook("site.yml", inventory, args=["--tags", "ecr"])
+    assert set(run.stats) == set(hosts.values()), run
+    return {days: HostRun(run, host) for days, host in hosts.items()}
+
+
+@pytest.mark.parametrize(("days", "expected"), EXPIRY_CASES)
+def test_a_bad_image_expiry_fails_clearly_and_creates_nothing(days, expected, expiry_runs, ansible):
+    run = expiry_runs[days]
 
     assert run.rc != 0, run
     assert expected in run.failure()

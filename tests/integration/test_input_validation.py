@@ -2,7 +2,9 @@
 tasks_from=preflight) rejects each bad input below with one message naming the variable, its value and
 what is allowed, lists every problem at once, and the emulator serves not a single request meanwhile.
 
-No landing zone is needed: the network ids only have to be well formed, since nothing may reach AWS.
+No landing zone is needed: the network ids only have to be well formed, since nothing may reach AWS. The
+bad inputs are checked in one run: each is a deployment (a host of the inventory) of its own, which the
+pre-flight checks alone, as it checks the one deployment of a user's inventory.
 """
 
 import os
@@ -10,6 +12,8 @@ import os
 import pytest
 import yaml
 
+from conftest import DEV_HOST
+from conftest import HostRun
 from conftest import ROOT
 from conftest import write_inventory
 from resources import requests_served
@@ -76,24 +80,37 @@ ALL_AT_ONCE = ["a database minimum of 0.25 ACU", "a privileged application port"
                "the vpc_id placeholder", "a region that does not exist", "untagged images kept 0 days"]
 
 
+def case_host(index):
+    return f"bad-input-{index:02d}"
+
+
 @pytest.fixture(scope="module")
 def runs(ansible, emulator, tmp_path_factory):
+    """Each bad input is a deployment (a host) of its own, all in one inventory and one site.yml run: the
+    pre-flight checks each host's inputs alone, as it would in an inventory of that one deployment, and the
+    run as a whole must not send a single request."""
     results = {}
 
-    def run(name, overrides, env=None):
-        inventory = write_inventory(tmp_path_factory.mktemp("inventory"), dict(BASE, **overrides))
+    def run(hosts, env=None):
+        inventory = write_inventory(tmp_path_factory.mktemp("inventory"),
+                                    hosts={host: dict(BASE, **overrides) for host, overrides in hosts.items()})
         before = requests_served(emulator)
         result = ansible.playbook("site.yml", inventory, env=env)
-        results[name] = (result, requests_served(emulator) - before)
+        return result, requests_served(emulator) - before
 
-    run("valid", {}, env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})   # nothing listens there: only the pre-flight may pass
-    for name, (overrides, _) in CASES.items():
-        run(name, overrides)
+    valid, served = run({DEV_HOST: {}}, env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})   # nothing listens: only the pre-flight may pass
+    results["valid"] = (HostRun(valid, DEV_HOST), served)
     combined = {}
     for name in ALL_AT_ONCE:
         combined.update(CASES[name][0])
-    run("all at once", combined)
-    run("a CDK_* value of the wrong type", {}, env={"CDK_DATABASE_MAX_CAPACITY": "two", "CDK_APP_PORT": "3000.5"})
+    cases = dict(((name, overrides) for name, (overrides, _) in CASES.items()), **{"all at once": combined})
+    hosts = {name: case_host(index) for index, name in enumerate(cases)}
+    batch, served = run({hosts[name]: overrides for name, overrides in cases.items()})
+    assert set(batch.stats) == set(hosts.values()), batch   # every case's deployment ran
+    for name, host in hosts.items():
+        results[name] = (HostRun(batch, host), served)
+    cdk, served = run({DEV_HOST: {}}, env={"CDK_DATABASE_MAX_CAPACITY": "two", "CDK_APP_PORT": "3000.5"})
+    results["a CDK_* value of the wrong type"] = (HostRun(cdk, DEV_HOST), served)
     return results
 
 

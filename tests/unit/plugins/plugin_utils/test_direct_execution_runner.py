@@ -255,3 +255,15 @@ def test_one_loader_serves_every_botocore_session():
     assert list(loader.search_paths) == paths
     # Read with the arguments botocore's client factory passes, so that a client finds it in the cache.
     assert ("load_service_model", "sts", "service-2", "api_version", None) in loader._cache
+
+
+@pytest.mark.parametrize(("cliargs", "preloaded"), [
+    ({"args": ["site.yml"]}, True),                                  # ansible-playbook: every worker shares them
+    ({"module_name": "nestjs_playground.infra.log_group", "args": "localhost"}, False),   # ansible -m: one task
+])
+def test_the_models_are_read_before_the_fork_for_a_playbook_not_for_one_ad_hoc_task(monkeypatch, cliargs, preloaded):
+    calls = []
+    monkeypatch.setattr(direct_execution.context, "CLIARGS", direct_execution.context.CLIARGS.__class__(cliargs))
+    monkeypatch.setattr(direct_execution, "preload_service_models", lambda *args: calls.append(args))
+    direct_execution.direct_execution_action("ansible_collections.nestjs_playground.infra.plugins.action.log_group")
+    assert bool(calls) is preloaded
