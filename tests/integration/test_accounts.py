@@ -12,7 +12,6 @@ import boto3
 import pytest
 import yaml
 
-from conftest import landing_zone
 from conftest import write_inventory
 
 pytestmark = pytest.mark.integration
@@ -51,12 +50,18 @@ def client(emulator, account, service):
 
 @pytest.fixture(scope="module")
 def scenario(ansible, tmp_path_factory):
-    inventories, outputs = {}, {}
+    inventories, outputs, builds = {}, {}, {}
+    # Each account's landing zone, both built at once (the playbook assumes each inventory's role).
     for name, account in ACCOUNTS.items():
         directory = tmp_path_factory.mktemp(name)
         bare = write_inventory(directory / "bare", identity(account), host=HOST)
-        lz = landing_zone(ansible, directory / "landing-zone", inventory=bare, host=HOST)
-        inventories[name] = write_inventory(directory / "inventory", dict(lz, **identity(account)), host=HOST)
+        builds[name] = (directory, ansible.spawn("playbooks/landing_zone.yml", bare,
+                                                 extra_vars=[{"landing_zone_dir": str(directory / "landing-zone")}]))
+    for name, (directory, build) in builds.items():
+        built = build.wait()
+        assert built.rc == 0, built
+        lz = yaml.safe_load((directory / "landing-zone" / f"landing-zone-{HOST}.yml").read_text())
+        inventories[name] = write_inventory(directory / "inventory", dict(lz, **identity(ACCOUNTS[name])), host=HOST)
         outputs[name] = directory / "outputs.json"
     # Both accounts converge at once, from one controller and one set of credentials.
     runs = {name: ansible.spawn("site.yml", inventories[name], extra_vars=[{"outputs_file": str(outputs[name])}])

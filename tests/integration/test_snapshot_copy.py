@@ -47,7 +47,9 @@ def seed_older_copy(ansible, day):
 
 @pytest.fixture(scope="module")
 def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
-    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"), "inventories/prd", HOST)
+    # The landing zone every module restores (the dev inventory's): prd builds on the same VPC, zone,
+    # certificate and JWT parameter names, as test_destroy_prd.py's does.
+    lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     converge = ansible.playbook("site.yml", "inventories/prd", extra_vars=[lz], args=["--tags", "network,database"])
     assert converge.rc == 0, converge
     steps = {}
