@@ -86,6 +86,13 @@ account_id:
   description: The AWS account the credentials in use belong to.
   returned: always
   type: str
+partition:
+  description:
+    - The partition of the credentials in use (from their ARN), which every ARN the roles derive starts with
+      (C(arn:<partition>:...)).
+  returned: always
+  type: str
+  sample: aws
 vpc_id:
   description: The id of the VPC.
   returned: always
@@ -261,6 +268,11 @@ def arn_region(arn):
     return parts[3]
 
 
+def partition_of(arn):
+    """The partition of an ARN (``aws``, ``aws-us-gov``, ``aws-cn``...): what every ARN the roles derive starts with."""
+    return arn.split(":")[1]
+
+
 def account_problems(expected, actual):
     if expected and str(expected) != actual:
         return [
@@ -350,9 +362,9 @@ class Reader:
     def _fail(self, e, what):
         self.module.fail_json_aws(e, msg=f"Unable to read {what}")
 
-    def account_id(self):
+    def caller_identity(self):
         try:
-            return self.client("sts").get_caller_identity(aws_retry=True)["Account"]
+            return self.client("sts").get_caller_identity(aws_retry=True)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._fail(e, "the identity of the credentials in use")
 
@@ -413,9 +425,10 @@ def main():
     params = module.params
     reader = Reader(module)
     region = module.region
-    account_id = reader.account_id()
+    caller = reader.caller_identity()
+    account_id = caller["Account"]
     problems = account_problems(params["expected_account_id"], account_id)
-    result = {"account_id": account_id, "vpc_id": params["vpc_id"]}
+    result = {"account_id": account_id, "partition": partition_of(caller["Arn"]), "vpc_id": params["vpc_id"]}
 
     vpc, subnets, tables = reader.vpc(params["vpc_id"])
     if vpc is None:

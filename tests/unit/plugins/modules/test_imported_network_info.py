@@ -8,6 +8,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.imported_networ
     name_covers,
     normalise_zone_id,
     parameter_problems,
+    partition_of,
     route_table_for,
     routes_to_internet_gateway,
     subnet_problems,
@@ -265,3 +266,12 @@ def test_account_problems_name_both_accounts_when_they_differ(expected, actual, 
     assert len(found) == problems
     if problems:
         assert f"aws_account_id '{expected}'" in found[0] and actual in found[0]
+
+
+@pytest.mark.parametrize(("arn", "partition"), [
+    ("arn:aws:sts::123456789012:assumed-role/deployer/awx", "aws"),
+    ("arn:aws-us-gov:sts::123456789012:assumed-role/deployer/awx", "aws-us-gov"),
+    ("arn:aws-cn:iam::123456789012:user/ci", "aws-cn"),
+])
+def test_the_partition_is_read_from_the_arn_of_the_credentials(arn, partition):
+    assert partition_of(arn) == partition
