@@ -46,6 +46,21 @@ def write_tags(module, client, arn, to_set, to_remove, what):
         module.fail_json_aws(e, msg=f"Unable to update the tags of {what}")
 
 
+def describe_by_name(calls, tags, kind, name):
+    """(the load balancer or target group ``name`` as described, its attributes as a dict, its tags), or None
+    when there is none. ``kind`` is ``load_balancer`` or ``target_group``; ``calls`` is the elbv2
+    ``resource.ServiceCalls`` and ``tags`` its ``Elbv2Tags``."""
+    what = f"{kind.replace('_', ' ')} {name}"
+    plural = "LoadBalancers" if kind == "load_balancer" else "TargetGroups"
+    arn_key = "LoadBalancerArn" if kind == "load_balancer" else "TargetGroupArn"
+    found = calls.call(f"describe {what}", f"describe_{kind}s", missing={}, Names=[name]).get(plural)
+    if not found:
+        return None
+    arn = found[0][arn_key]
+    attributes = calls.call(f"read the attributes of {what}", f"describe_{kind}_attributes", **{arn_key: arn})["Attributes"]
+    return found[0], attributes_dict(attributes), tags.read(arn, what)
+
+
 def attributes_dict(attributes):
     """``[{"Key": k, "Value": v}, ...]`` as ``{k: v}`` (values stay the strings AWS returns)."""
     return {item["Key"]: item["Value"] for item in attributes or []}

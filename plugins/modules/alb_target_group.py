@@ -197,25 +197,17 @@ target_group:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attributes_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import elbv2_client
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import read_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import unique
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -334,70 +326,6 @@ def health_check_request(after, fields):
     return request
 
 
-class TargetGroups:
-    """The elbv2 calls this module makes, each retried with jittered backoff on throttling."""
-
-    def __init__(self, module):
-        self.module = module
-        self.client = elbv2_client(module)
-
-    def describe(self, name):
-        try:
-            groups = self.client.describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"]
-        except is_boto3_error_code("TargetGroupNotFound"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe target group {name}")
-        if not groups:
-            return None
-        group = groups[0]
-        arn = group["TargetGroupArn"]
-        try:
-            attributes = self.client.describe_target_group_attributes(aws_retry=True, TargetGroupArn=arn)["Attributes"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the attributes of target group {name}")
-        tags = read_tags(self.module, self.client, arn, f"target group {name}")
-        return current_state(group, attributes_dict(attributes), tags)
-
-    def create(self, name, after):
-        request = {"Name": name, "TargetType": after["target_type"]}
-        for field, key in (("protocol", "Protocol"), ("port", "Port"), ("vpc_id", "VpcId")):
-            if after.get(field) is not None:
-                request[key] = after[field]
-        request.update(health_check_request(after, [field for field in HEALTH_FIELDS if field in after]))
-        if after["tags"]:
-            request["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
-        try:
-            group = self.client.create_target_group(aws_retry=True, **request)["TargetGroups"][0]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create target group {name}")
-        return group["TargetGroupArn"]
-
-    def modify_health_check(self, arn, request):
-        try:
-            self.client.modify_target_group(aws_retry=True, TargetGroupArn=arn, **request)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to modify the health check of target group {arn}")
-
-    def modify_attributes(self, arn, attributes):
-        try:
-            self.client.modify_target_group_attributes(
-                aws_retry=True, TargetGroupArn=arn, Attributes=attribute_list(attributes)
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to modify the attributes of target group {arn}")
-
-    def delete(self, name, current):
-        try:
-            self.client.delete_target_group(aws_retry=True, TargetGroupArn=current["target_group_arn"])
-        except is_boto3_error_code("TargetGroupNotFound"):
-            return
-        except is_boto3_error_code("ResourceInUse"):  # pylint: disable=duplicate-except
-            self.module.fail_json(msg=in_use_message(name, current))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete target group {name}")
-
-
 def in_use_message(name, current):
     users = ", ".join(current.get("load_balancer_arns") or []) or "a load balancer"
     return (
@@ -406,53 +334,73 @@ def in_use_message(name, current):
     )
 
 
-def ensure_absent(module, groups, name, current):
-    if current is None:
-        module.exit_json(changed=False, target_group={}, diff=make_diff({}, {}))
-    before = dict(owned(current), tags=current["tags"])
-    if module.check_mode:
-        if current["load_balancer_arns"]:
-            # An earlier task of the same run may remove the listeners; the real run fails if it did not.
-            module.warn(in_use_message(name, current))
-    else:
-        groups.delete(name, current)
-    module.exit_json(changed=True, target_group={}, diff=make_diff(before, {}))
+class TargetGroup(Resource):
+    """The target group ``name``, with its health check, deregistration delay and tags."""
 
+    service = "elbv2"
+    tag_adapter = Elbv2Tags
+    kind = "target group"
 
-def ensure_present(module, groups, name, current):
-    desired = desired_state(module.params)
-    decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
-    if decision["replace"]:
-        module.fail_json(msg=replacement_message(name, decision["replace"], decision["before"], desired))
-    if decision["create"]:
-        problem = creation_problems(desired)
-        if problem:
-            module.fail_json(msg=problem)
-    result = {"target_group_name": name}
-    if current is not None:
-        result.update(target_group_arn=current["target_group_arn"], load_balancer_arns=current["load_balancer_arns"])
-    result.update(decision["after"])
-    if decision["changed"] and not module.check_mode:
+    def describe(self):
+        found = describe_by_name(self.aws, self.tags, "target_group", self.name)
+        return None if found is None else current_state(*found)
+
+    def plan(self, current):
+        desired = desired_state(self.params)
+        decision = plan(desired, current, self.params["tags"], self.params["purge_tags"])
+        if decision["replace"]:
+            decision["problem"] = replacement_message(self.name, decision["replace"], decision["before"], desired)
+        elif decision["create"]:
+            decision["problem"] = creation_problems(desired)
+        return decision
+
+    def owned(self, current):
+        return dict(owned(current), tags=current["tags"])
+
+    def apply(self, decision, current):
+        after = decision["after"]
         if decision["create"]:
-            result["target_group_arn"] = groups.create(name, decision["after"])
-            result["load_balancer_arns"] = []
-            if decision["after"].get("deregistration_delay") is not None:
-                groups.modify_attributes(
-                    result["target_group_arn"], {DEREGISTRATION_DELAY: decision["after"]["deregistration_delay"]}
-                )
-        else:
-            arn = result["target_group_arn"]
-            if decision["health_check"]:
-                groups.modify_health_check(arn, health_check_request(decision["after"], decision["health_check"]))
-            if decision["attributes"]:
-                groups.modify_attributes(arn, decision["attributes"])
-            write_tags(module, groups.client, arn, decision["tags_to_set"], decision["tags_to_remove"],
-                       f"target group {name}")
-    module.exit_json(
-        changed=decision["changed"],
-        target_group=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+            request = {"Name": self.name, "TargetType": after["target_type"]}
+            for field, key in (("protocol", "Protocol"), ("port", "Port"), ("vpc_id", "VpcId")):
+                if after.get(field) is not None:
+                    request[key] = after[field]
+            request.update(health_check_request(after, [field for field in HEALTH_FIELDS if field in after]))
+            if after["tags"]:
+                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            group = self.aws.call(f"create {self.what}", "create_target_group", **request)["TargetGroups"][0]
+            state = {"target_group_arn": group["TargetGroupArn"], "load_balancer_arns": []}
+            if after.get("deregistration_delay") is not None:
+                self.modify_attributes(state["target_group_arn"], {DEREGISTRATION_DELAY: after["deregistration_delay"]})
+            return state
+        arn = current["target_group_arn"]
+        if decision["health_check"]:
+            self.aws.call(f"modify the health check of target group {arn}", "modify_target_group", TargetGroupArn=arn,
+                          **health_check_request(after, decision["health_check"]))
+        if decision["attributes"]:
+            self.modify_attributes(arn, decision["attributes"])
+        self.tags.change(arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return current
+
+    def modify_attributes(self, arn, attributes):
+        self.aws.call(f"modify the attributes of target group {arn}", "modify_target_group_attributes",
+                      TargetGroupArn=arn, Attributes=attribute_list(attributes))
+
+    def deletion_problem(self, current):
+        if self.module.check_mode and current["load_balancer_arns"]:
+            # An earlier task of the same run may remove the listeners; the real run fails if it did not.
+            self.module.warn(in_use_message(self.name, current))
+        return None
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what}", "delete_target_group", missing=None, TargetGroupArn=current["target_group_arn"],
+                      refusals={"ResourceInUse": in_use_message(self.name, current)})
+
+    def result(self, decision, state):
+        result = {"target_group_name": self.name}
+        if state is not None:
+            result.update(target_group_arn=state["target_group_arn"], load_balancer_arns=state["load_balancer_arns"])
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -481,12 +429,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    groups = TargetGroups(module)
-    name = module.params["name"]
-    current = groups.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, groups, name, current)
-    ensure_present(module, groups, name, current)
+    module.exit_json(**run(module, TargetGroup(module), "target_group"))
 
 
 if __name__ == "__main__":

@@ -178,27 +178,18 @@ load_balancer:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attributes_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import elbv2_client
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import read_tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # Our field -> the load balancer attribute that holds it.
 ATTRIBUTES = {
@@ -300,137 +291,93 @@ def deletion_plan(current, deletion_protection):
     )
 
 
-class LoadBalancers:
-    """The elbv2 calls this module makes, each retried with jittered backoff on throttling."""
+class LoadBalancer(Resource):
+    """The application load balancer ``name``."""
 
-    def __init__(self, module):
-        self.module = module
-        self.client = elbv2_client(module)
+    service = "elbv2"
+    tag_adapter = Elbv2Tags
+    kind = "load balancer"
 
-    def describe(self, name):
-        try:
-            balancers = self.client.describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"]
-        except is_boto3_error_code("LoadBalancerNotFound"):
+    def describe(self):
+        found = describe_by_name(self.aws, self.tags, "load_balancer", self.name)
+        if found is None:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe load balancer {name}")
-        if not balancers:
-            return None
-        balancer = balancers[0]
+        balancer, attributes, tags = found
         if balancer.get("Type") != "application":
-            self.module.fail_json(
-                msg=f"Load balancer {name} is a {balancer.get('Type')} load balancer, not an application one"
-            )
-        arn = balancer["LoadBalancerArn"]
-        try:
-            attributes = self.client.describe_load_balancer_attributes(aws_retry=True, LoadBalancerArn=arn)["Attributes"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the attributes of load balancer {name}")
-        tags = read_tags(self.module, self.client, arn, f"load balancer {name}")
-        return current_state(balancer, attributes_dict(attributes), tags)
+            self.module.fail_json(msg=f"Load balancer {self.name} is a {balancer.get('Type')} load balancer, not an application one")
+        return current_state(balancer, attributes, tags)
 
-    def create(self, name, after):
-        request = {"Name": name, "Type": "application", "Scheme": after["scheme"], "Subnets": after["subnets"],
-                   "IpAddressType": after["ip_address_type"]}
-        if after.get("security_groups"):
-            request["SecurityGroups"] = after["security_groups"]
-        if after["tags"]:
-            request["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
-        try:
-            balancer = self.client.create_load_balancer(aws_retry=True, **request)["LoadBalancers"][0]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create load balancer {name}")
-        return current_state(balancer, {}, after["tags"])
+    def plan(self, current):
+        desired = desired_state(self.params)
+        decision = plan(desired, current, self.params["tags"], self.params["purge_tags"])
+        if decision["replace"]:
+            changes = ", ".join(f"{f} ({decision['before'].get(f)!r} -> {desired[f]!r})" for f in decision["replace"])
+            decision["problem"] = f"Load balancer {self.name} must be replaced to change {changes}: AWS cannot change it in place"
+        elif decision["create"] and not desired["subnets"]:
+            decision["problem"] = f"subnets are required to create load balancer {self.name}"
+        return decision
+
+    def owned(self, current):
+        return dict(owned(current), tags=current["tags"])
+
+    def apply(self, decision, current):
+        after = decision["after"]
+        state = dict(current or {}, **after)
+        if decision["create"]:
+            request = {"Name": self.name, "Type": "application", "Scheme": after["scheme"], "Subnets": after["subnets"],
+                       "IpAddressType": after["ip_address_type"]}
+            if after.get("security_groups"):
+                request["SecurityGroups"] = after["security_groups"]
+            if after["tags"]:
+                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            balancer = self.aws.call(f"create {self.what}", "create_load_balancer", **request)["LoadBalancers"][0]
+            state.update({key: value for key, value in current_state(balancer, {}, after["tags"]).items() if key in IDENTITY})
+        arn = state["load_balancer_arn"]
+        for field in decision["fields"]:
+            self.write(arn, field, after[field])
+        if decision["attributes"]:
+            self.set_attributes(arn, decision["attributes"])
+        if not decision["create"]:
+            self.tags.change(arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        if self.params["wait"] and (decision["create"] or "subnets" in decision["fields"]):
+            self.wait(arn, "load_balancer_available")
+            state["state"] = "active"
+        return state
 
     def write(self, arn, field, value):
-        try:
-            if field == "subnets":
-                self.client.set_subnets(aws_retry=True, LoadBalancerArn=arn, Subnets=value)
-            elif field == "security_groups":
-                self.client.set_security_groups(aws_retry=True, LoadBalancerArn=arn, SecurityGroups=value)
-            elif field == "ip_address_type":
-                self.client.set_ip_address_type(aws_retry=True, LoadBalancerArn=arn, IpAddressType=value)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update {field} of load balancer {arn}")
+        action = f"update {field} of load balancer {arn}"
+        if field == "subnets":
+            self.aws.call(action, "set_subnets", LoadBalancerArn=arn, Subnets=value)
+        elif field == "security_groups":
+            self.aws.call(action, "set_security_groups", LoadBalancerArn=arn, SecurityGroups=value)
+        elif field == "ip_address_type":
+            self.aws.call(action, "set_ip_address_type", LoadBalancerArn=arn, IpAddressType=value)
 
     def set_attributes(self, arn, attributes):
-        try:
-            self.client.modify_load_balancer_attributes(
-                aws_retry=True, LoadBalancerArn=arn, Attributes=attribute_list(attributes)
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to modify the attributes of load balancer {arn}")
-
-    def delete(self, arn):
-        try:
-            self.client.delete_load_balancer(aws_retry=True, LoadBalancerArn=arn)
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete load balancer {arn}")
+        self.aws.call(f"modify the attributes of load balancer {arn}", "modify_load_balancer_attributes",
+                      LoadBalancerArn=arn, Attributes=attribute_list(attributes))
 
     def wait(self, arn, waiter_name):
-        timeout = self.module.params["wait_timeout"]
-        try:
-            wait_through_throttling(
-                self.client.get_waiter(waiter_name),
-                LoadBalancerArns=[arn],
-                WaiterConfig={"Delay": 15, "MaxAttempts": max(1, timeout // 15)},
-            )
-        except botocore.exceptions.WaiterError as e:
-            self.module.fail_json_aws(e, msg=f"Timed out after {timeout} s waiting for load balancer {arn} ({waiter_name})")
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to wait for load balancer {arn}")
+        self.aws.wait(waiter_name, f"load balancer {arn}", self.params["wait_timeout"], 15, LoadBalancerArns=[arn])
 
+    def deletion_problem(self, current):
+        return deletion_plan(current, self.params["deletion_protection"])[1]
 
-def ensure_absent(module, balancers, current):
-    if current is None:
-        module.exit_json(changed=False, load_balancer={}, diff=make_diff({}, {}))
-    attributes, problem = deletion_plan(current, module.params["deletion_protection"])
-    if problem:
-        module.fail_json(msg=problem)
-    before = dict(owned(current), tags=current["tags"])
-    if not module.check_mode:
+    def delete(self, current):
+        arn = current["load_balancer_arn"]
+        attributes = deletion_plan(current, self.params["deletion_protection"])[0]
         if attributes:
-            balancers.set_attributes(current["load_balancer_arn"], attributes)
-        balancers.delete(current["load_balancer_arn"])
-        if module.params["wait"]:
-            balancers.wait(current["load_balancer_arn"], "load_balancers_deleted")
-    module.exit_json(changed=True, load_balancer={}, diff=make_diff(before, {}))
+            self.set_attributes(arn, attributes)
+        self.aws.call(f"delete load balancer {arn}", "delete_load_balancer", missing=None, LoadBalancerArn=arn)
+        if self.params["wait"]:
+            self.wait(arn, "load_balancers_deleted")
 
-
-def ensure_present(module, balancers, name, current):
-    desired = desired_state(module.params)
-    decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
-    if decision["replace"]:
-        changes = ", ".join(f"{f} ({decision['before'].get(f)!r} -> {desired[f]!r})" for f in decision["replace"])
-        module.fail_json(msg=f"Load balancer {name} must be replaced to change {changes}: AWS cannot change it in place")
-    if decision["create"] and not desired["subnets"]:
-        module.fail_json(msg=f"subnets are required to create load balancer {name}")
-    result = {"load_balancer_name": name}
-    if current is not None:
-        result.update({key: current[key] for key in IDENTITY})
-    result.update(decision["after"])
-    if decision["changed"] and not module.check_mode:
-        if decision["create"]:
-            created = balancers.create(name, decision["after"])
-            result.update({key: created[key] for key in IDENTITY})
-        arn = result["load_balancer_arn"]
-        for field in decision["fields"]:
-            balancers.write(arn, field, decision["after"][field])
-        if decision["attributes"]:
-            balancers.set_attributes(arn, decision["attributes"])
-        if not decision["create"]:
-            write_tags(module, balancers.client, arn, decision["tags_to_set"], decision["tags_to_remove"],
-                       f"load balancer {name}")
-        if module.params["wait"] and (decision["create"] or "subnets" in decision["fields"]):
-            balancers.wait(arn, "load_balancer_available")
-            result["state"] = "active"
-    module.exit_json(
-        changed=decision["changed"],
-        load_balancer=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+    def result(self, decision, state):
+        result = {"load_balancer_name": self.name}
+        if state is not None:
+            result.update({key: state[key] for key in IDENTITY if key in state})
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -449,12 +396,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    balancers = LoadBalancers(module)
-    name = module.params["name"]
-    current = balancers.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, balancers, current)
-    ensure_present(module, balancers, name, current)
+    module.exit_json(**run(module, LoadBalancer(module), "load_balancer"))
 
 
 if __name__ == "__main__":

@@ -128,24 +128,17 @@ instance:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # The fields a change can modify in place, with the ModifyDBInstance parameter of each.
 MODIFIABLE = {"db_instance_class": "DBInstanceClass", "promotion_tier": "PromotionTier", "publicly_accessible": "PubliclyAccessible"}
@@ -211,122 +204,71 @@ def view(identifier, after, instance):
     return result
 
 
-class Instances:
-    """The RDS calls of this module, each retried with jittered backoff on throttling."""
+class Instance(Resource):
+    """The Aurora DB instance ``db_instance_identifier``, member of one cluster."""
 
-    def __init__(self, module):
-        self.module = module
-        self.rds = module.client("rds", retry_decorator=jittered_backoff())
+    service = "rds"
+    tag_adapter = RdsTags
+    kind = "DB instance"
+    name_option = "db_instance_identifier"
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} DB instance {self.module.params['db_instance_identifier']}")
-
-    def describe(self, identifier):
-        """(the instance, its tags); (None, {}) when there is none."""
-        try:
-            found = self.rds.describe_db_instances(aws_retry=True, DBInstanceIdentifier=identifier)["DBInstances"]
-        except is_boto3_error_code("DBInstanceNotFound"):
-            return None, {}
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
+    def describe(self):
+        """{instance (as described), tags}, or None when there is none."""
+        found = self.aws.call(f"describe {self.what}", "describe_db_instances", missing={},
+                              DBInstanceIdentifier=self.name).get("DBInstances")
         if not found:
-            return None, {}
+            return None
         instance = found[0]
         if "TagList" in instance:   # DescribeDBInstances returns the tags; ask only when it did not
-            return instance, boto3_tag_list_to_ansible_dict(instance["TagList"])
-        try:
-            tags = self.rds.list_tags_for_resource(aws_retry=True, ResourceName=instance["DBInstanceArn"]).get("TagList", [])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "read the tags of")
-        return instance, boto3_tag_list_to_ansible_dict(tags)
+            return {"instance": instance, "tags": self.tags.from_aws(instance)}
+        return {"instance": instance, "tags": self.tags.read(instance["DBInstanceArn"], self.what)}
 
-    def create(self, identifier, desired, subnet_group, tags):
-        request = {
-            "DBInstanceIdentifier": identifier, "DBClusterIdentifier": desired["db_cluster_identifier"],
-            "Engine": desired["engine"], "DBInstanceClass": desired["db_instance_class"],
-            "Tags": ansible_dict_to_boto3_tag_list(tags or {}),
-        }
-        if subnet_group:
-            request["DBSubnetGroupName"] = subnet_group
-        for field in ("promotion_tier", "publicly_accessible"):
-            if desired[field] is not None:
-                request[MODIFIABLE[field]] = desired[field]
-        try:
-            self.rds.create_db_instance(aws_retry=True, **request)
-        except is_boto3_error_code("DBInstanceAlreadyExists"):
-            return False   # another run created it meanwhile: converged like an existing one
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "create")
-        return True
+    def plan(self, current):
+        current = current or {}
+        return plan(desired_state(self.params), current_state(current.get("instance")), current.get("tags", {}),
+                    self.params["tags"], self.params["purge_tags"])
 
-    def modify(self, identifier, changes):
-        try:
-            self.rds.modify_db_instance(aws_retry=True, DBInstanceIdentifier=identifier, ApplyImmediately=True, **changes)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "modify")
+    def owned(self, current):
+        return plan(desired_state(self.params), current_state(current["instance"]), current["tags"], None, False)["before"]
 
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.rds.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_remove)
-            if to_set:
-                self.rds.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
-
-    def delete(self, identifier):
-        try:
-            # An Aurora instance keeps no final snapshot of its own: the cluster's backups are the data's.
-            self.rds.delete_db_instance(aws_retry=True, DBInstanceIdentifier=identifier, SkipFinalSnapshot=True)
-        except is_boto3_error_code("DBInstanceNotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete")
-
-    def wait(self, identifier, waiter_name):
-        timeout = self.module.params["wait_timeout"]
-        try:
-            wait_through_throttling(
-                self.rds.get_waiter(waiter_name), DBInstanceIdentifier=identifier,
-                WaiterConfig={"Delay": WAIT_DELAY, "MaxAttempts": max(1, timeout // WAIT_DELAY)},
-            )
-        except botocore.exceptions.WaiterError as e:
-            self.module.fail_json_aws(e, msg=f"DB instance {identifier} did not become {waiter_name.split('_')[-1]} within {timeout} s")
-
-
-def ensure_absent(module, instances, identifier, instance, tags):
-    if instance is None:
-        return {"changed": False, "instance": {}, "diff": make_diff({}, {})}
-    before = plan(desired_state(module.params), current_state(instance), tags, None, False)["before"]
-    if not module.check_mode:
-        if instance.get("DBInstanceStatus") != "deleting":
-            instances.delete(identifier)
-        if module.params["wait"]:
-            instances.wait(identifier, "db_instance_deleted")
-    return {"changed": True, "instance": {}, "diff": make_diff(before, {})}
-
-
-def ensure_present(module, instances, identifier, instance, tags):
-    params = module.params
-    desired = desired_state(params)
-    decision = plan(desired, current_state(instance), tags, params["tags"], params["purge_tags"])
-    if decision["problem"]:
-        module.fail_json(msg=decision["problem"])
-    if decision["changed"] and not module.check_mode:
-        if decision["create"] and not instances.create(identifier, desired, params["db_subnet_group_name"], decision["after"]["tags"]):
-            instance, tags = instances.describe(identifier)
-            decision = plan(desired, current_state(instance), tags, params["tags"], params["purge_tags"])
-            if decision["problem"]:
-                module.fail_json(msg=decision["problem"])
+    def apply(self, decision, current):
+        desired = desired_state(self.params)
+        if decision["create"]:
+            request = {
+                "DBInstanceIdentifier": self.name, "DBClusterIdentifier": desired["db_cluster_identifier"],
+                "Engine": desired["engine"], "DBInstanceClass": desired["db_instance_class"],
+                "Tags": self.tags.tags_at_create(decision["after"]["tags"] or {}),
+            }
+            if self.params["db_subnet_group_name"]:
+                request["DBSubnetGroupName"] = self.params["db_subnet_group_name"]
+            for field in ("promotion_tier", "publicly_accessible"):
+                if desired[field] is not None:
+                    request[MODIFIABLE[field]] = desired[field]
+            if self.aws.call(f"create {self.what}", "create_db_instance", exists=None, **request) is None:
+                return CHANGED_MEANWHILE   # another run created it meanwhile: converged like an existing one
         if decision["modify"]:
-            instances.modify(identifier, decision["modify"])
-        if decision["tags_to_set"] or decision["tags_to_remove"]:
-            instances.retag(instance["DBInstanceArn"], decision["tags_to_set"], decision["tags_to_remove"])
-        if params["wait"] and (decision["create"] or decision["modify"]):
-            instances.wait(identifier, "db_instance_available")
-        instance = instances.describe(identifier)[0]
-    return {"changed": decision["changed"], "instance": view(identifier, decision["after"], instance),
-            "diff": make_diff(decision["before"], decision["after"])}
+            self.aws.call(f"modify {self.what}", "modify_db_instance", DBInstanceIdentifier=self.name,
+                          ApplyImmediately=True, **decision["modify"])
+        if current is not None:
+            self.tags.change(current["instance"]["DBInstanceArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        if self.params["wait"] and (decision["create"] or decision["modify"]):
+            self.wait("db_instance_available")
+        return self.describe()
+
+    def delete(self, current):
+        if current["instance"].get("DBInstanceStatus") != "deleting":
+            # An Aurora instance keeps no final snapshot of its own: the cluster's backups are the data's.
+            self.aws.call(f"delete {self.what}", "delete_db_instance", missing=None, DBInstanceIdentifier=self.name,
+                          SkipFinalSnapshot=True)
+        if self.params["wait"]:
+            self.wait("db_instance_deleted")
+
+    def wait(self, waiter_name):
+        self.aws.wait(waiter_name, f"DB instance {self.name}", self.params["wait_timeout"], WAIT_DELAY,
+                      DBInstanceIdentifier=self.name)
+
+    def result(self, decision, state):
+        return view(self.name, decision["after"], (state or {}).get("instance"))
 
 
 def main():
@@ -346,14 +288,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["state", "present", ["db_cluster_identifier"]]])
-    instances = Instances(module)
-    identifier = module.params["db_instance_identifier"]
-    instance, tags = instances.describe(identifier)
-    if module.params["state"] == "absent":
-        result = ensure_absent(module, instances, identifier, instance, tags)
-    else:
-        result = ensure_present(module, instances, identifier, instance, tags)
-    module.exit_json(**result)
+    module.exit_json(**run(module, Instance(module), "instance"))
 
 
 if __name__ == "__main__":

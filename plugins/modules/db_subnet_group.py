@@ -86,20 +86,14 @@ subnet_group:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 
 def current_state(group):
@@ -129,99 +123,56 @@ def plan(description, subnets, current, current_tags, desired_tags, purge_tags):
     }
 
 
-class SubnetGroups:
-    """The RDS calls of this module, each retried with jittered backoff on throttling."""
+class SubnetGroup(Resource):
+    """The DB subnet group ``name`` (AWS stores and answers the name in lower case)."""
+
+    service = "rds"
+    tag_adapter = RdsTags
+    kind = "DB subnet group"
 
     def __init__(self, module):
-        self.module = module
-        self.rds = module.client("rds", retry_decorator=jittered_backoff())
+        super().__init__(module)
+        self.name = self.params["name"].lower()   # AWS stores and answers the name in lower case
+        self.what = f"{self.kind} {self.name}"
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} DB subnet group {self.module.params['name']}")
-
-    def describe(self, name):
-        """(the group, its tags); (None, {}) when there is none."""
-        try:
-            found = self.rds.describe_db_subnet_groups(aws_retry=True, DBSubnetGroupName=name)["DBSubnetGroups"]
-        except is_boto3_error_code("DBSubnetGroupNotFoundFault"):
-            return None, {}
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
+    def describe(self):
+        """{group (as described), owned (its owned fields), tags}, or None when there is none."""
+        found = self.aws.call(f"describe {self.what}", "describe_db_subnet_groups", missing={},
+                              DBSubnetGroupName=self.name).get("DBSubnetGroups")
         if not found:
-            return None, {}
-        try:
-            tags = self.rds.list_tags_for_resource(aws_retry=True, ResourceName=found[0]["DBSubnetGroupArn"]).get("TagList", [])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "read the tags of")
-        return found[0], boto3_tag_list_to_ansible_dict(tags)
+            return None
+        return {"group": found[0], "owned": current_state(found[0]),
+                "tags": self.tags.read(found[0]["DBSubnetGroupArn"], self.what)}
 
-    def create(self, name, after):
-        try:
-            self.rds.create_db_subnet_group(
-                aws_retry=True, DBSubnetGroupName=name, DBSubnetGroupDescription=after["description"],
-                SubnetIds=after["subnet_ids"], Tags=ansible_dict_to_boto3_tag_list(after["tags"]),
-            )
-        except is_boto3_error_code("DBSubnetGroupAlreadyExists"):
-            return False   # another run created it meanwhile: converged like an existing one
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "create")
-        return True
+    def plan(self, current):
+        params = self.params
+        return plan(params["description"], params["subnets"], (current or {}).get("owned"), (current or {}).get("tags", {}),
+                    params["tags"], params["purge_tags"])
 
-    def modify(self, name, after):
-        try:
-            self.rds.modify_db_subnet_group(aws_retry=True, DBSubnetGroupName=name,
-                                            DBSubnetGroupDescription=after["description"], SubnetIds=after["subnet_ids"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "modify")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.rds.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_remove)
-            if to_set:
-                self.rds.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
-
-    def delete(self, name):
-        try:
-            self.rds.delete_db_subnet_group(aws_retry=True, DBSubnetGroupName=name)
-        except is_boto3_error_code("DBSubnetGroupNotFoundFault"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete (a DB cluster or instance that still uses it keeps it)")
-
-
-def view(name, after, group):
-    result = dict(after, name=name)
-    if group:
-        result.update(vpc_id=group.get("VpcId"), arn=group.get("DBSubnetGroupArn"))
-    return result
-
-
-def ensure_absent(module, groups, name, group, tags):
-    if group is None:
-        return {"changed": False, "subnet_group": {}, "diff": make_diff({}, {})}
-    if not module.check_mode:
-        groups.delete(name)
-    return {"changed": True, "subnet_group": {}, "diff": make_diff(dict(current_state(group), tags=tags), {})}
-
-
-def ensure_present(module, groups, name, group, tags):
-    params = module.params
-    decision = plan(params["description"], params["subnets"], current_state(group), tags, params["tags"], params["purge_tags"])
-    if decision["changed"] and not module.check_mode:
-        if decision["create"] and not groups.create(name, decision["after"]):
-            group, tags = groups.describe(name)
-            decision = plan(params["description"], params["subnets"], current_state(group), tags, params["tags"], params["purge_tags"])
+    def apply(self, decision, current):
+        after = decision["after"]
+        if decision["create"]:
+            created = self.aws.call(f"create {self.what}", "create_db_subnet_group", exists=None, DBSubnetGroupName=self.name,
+                                    DBSubnetGroupDescription=after["description"], SubnetIds=after["subnet_ids"],
+                                    Tags=self.tags.tags_at_create(after["tags"]))
+            if created is None:   # another run created it meanwhile: converged like an existing one
+                return CHANGED_MEANWHILE
         if decision["modify"]:
-            groups.modify(name, decision["after"])
-        if decision["tags_to_set"] or decision["tags_to_remove"]:
-            groups.retag(group["DBSubnetGroupArn"], decision["tags_to_set"], decision["tags_to_remove"])
-        if decision["create"] or decision["modify"]:
-            group = groups.describe(name)[0]
-    return {"changed": decision["changed"], "subnet_group": view(name, decision["after"], group),
-            "diff": make_diff(decision["before"], decision["after"])}
+            self.aws.call(f"modify {self.what}", "modify_db_subnet_group", DBSubnetGroupName=self.name,
+                          DBSubnetGroupDescription=after["description"], SubnetIds=after["subnet_ids"])
+        if current is not None:
+            self.tags.change(current["group"]["DBSubnetGroupArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return self.describe() if decision["create"] or decision["modify"] else current
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what} (a DB cluster or instance that still uses it keeps it)", "delete_db_subnet_group",
+                      missing=None, DBSubnetGroupName=self.name)
+
+    def result(self, decision, state):
+        result = dict(decision["after"], name=self.name)
+        if state:
+            result.update(vpc_id=state["group"].get("VpcId"), arn=state["group"].get("DBSubnetGroupArn"))
+        return result
 
 
 def main():
@@ -235,14 +186,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["state", "present", ["description", "subnets"]]])
-    groups = SubnetGroups(module)
-    name = module.params["name"].lower()   # AWS stores and answers the name in lower case
-    group, tags = groups.describe(name)
-    if module.params["state"] == "absent":
-        result = ensure_absent(module, groups, name, group, tags)
-    else:
-        result = ensure_present(module, groups, name, group, tags)
-    module.exit_json(**result)
+    module.exit_json(**run(module, SubnetGroup(module), "subnet_group"))
 
 
 if __name__ == "__main__":

@@ -134,22 +134,15 @@ repository:
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcrTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields this module owns, as compared and shown in the diff.
 OWNED = ("image_tag_mutability", "scan_on_push", "lifecycle_policy", "tags")
@@ -201,127 +194,79 @@ def plan(desired, current, desired_tags, purge_tags):
     }
 
 
-class Repositories:
-    """The ECR calls this module makes, each retried with jittered backoff on throttling."""
+def repository_state(repo, tags, policy):
+    """The repository as this module reads it: its identity and owned fields. Pure."""
+    return {
+        "repository_name": repo["repositoryName"],
+        "repository_arn": repo["repositoryArn"],
+        "repository_uri": repo["repositoryUri"],
+        "registry_id": repo["registryId"],
+        "image_tag_mutability": repo.get("imageTagMutability", "MUTABLE"),
+        "scan_on_push": repo.get("imageScanningConfiguration", {}).get("scanOnPush", False),
+        "lifecycle_policy": policy,
+        "tags": tags,
+    }
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client("ecr", retry_decorator=jittered_backoff())
 
-    def describe(self, name):
-        try:
-            repos = self.client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"]
-        except is_boto3_error_code("RepositoryNotFoundException"):
+class Repository(Resource):
+    """The ECR repository ``name``, with its scanning, tag mutability, lifecycle policy and tags."""
+
+    service = "ecr"
+    tag_adapter = EcrTags
+    kind = "ECR repository"
+
+    def describe(self):
+        repos = self.aws.call(f"describe {self.what}", "describe_repositories", missing=None, repositoryNames=[self.name])
+        if repos is None:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe ECR repository {name}")
-        repo = repos[0]
-        try:
-            tags = self.client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"])["tags"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the tags of ECR repository {name}")
-        return self._state(repo, boto3_tag_list_to_ansible_dict(tags), self._lifecycle_policy(name))
+        repo = repos["repositories"][0]
+        policy = self.aws.call(f"read the lifecycle policy of {self.what}", "get_lifecycle_policy", missing=None,
+                               repositoryName=self.name)
+        return repository_state(repo, self.tags.read(repo["repositoryArn"], self.what),
+                                json.loads(policy["lifecyclePolicyText"]) if policy else {})
 
-    def _lifecycle_policy(self, name):
-        try:
-            text = self.client.get_lifecycle_policy(aws_retry=True, repositoryName=name)["lifecyclePolicyText"]
-        except is_boto3_error_code("LifecyclePolicyNotFoundException"):
-            return {}
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to read the lifecycle policy of ECR repository {name}")
-        return json.loads(text)
+    def plan(self, current):
+        return plan(desired_state(self.params), current, self.params["tags"], self.params["purge_tags"])
 
-    @staticmethod
-    def _state(repo, tags, policy):
-        return {
-            "repository_name": repo["repositoryName"],
-            "repository_arn": repo["repositoryArn"],
-            "repository_uri": repo["repositoryUri"],
-            "registry_id": repo["registryId"],
-            "image_tag_mutability": repo.get("imageTagMutability", "MUTABLE"),
-            "scan_on_push": repo.get("imageScanningConfiguration", {}).get("scanOnPush", False),
-            "lifecycle_policy": policy,
-            "tags": tags,
-        }
+    def owned(self, current):
+        return {key: current[key] for key in OWNED}
 
-    def create(self, name, after):
-        try:
-            repo = self.client.create_repository(
-                aws_retry=True,
-                repositoryName=name,
-                imageTagMutability=after["image_tag_mutability"],
-                imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
-                tags=ansible_dict_to_boto3_tag_list(after["tags"]),
-            )["repository"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create ECR repository {name}")
-        return self._state(repo, after["tags"], {})
-
-    def write(self, name, field, value):
-        try:
-            if field == "image_tag_mutability":
-                self.client.put_image_tag_mutability(aws_retry=True, repositoryName=name, imageTagMutability=value)
-            elif field == "scan_on_push":
-                self.client.put_image_scanning_configuration(
-                    aws_retry=True, repositoryName=name, imageScanningConfiguration={"scanOnPush": value}
-                )
-            elif value:
-                self.client.put_lifecycle_policy(aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(value))
-            else:
-                self.client.delete_lifecycle_policy(aws_retry=True, repositoryName=name)
-        except is_boto3_error_code("LifecyclePolicyNotFoundException"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to update {field} of ECR repository {name}")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, resourceArn=arn, tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update the tags of ECR repository {arn}")
-
-    def delete(self, name, force):
-        try:
-            self.client.delete_repository(aws_retry=True, repositoryName=name, force=force)
-        except is_boto3_error_code("RepositoryNotFoundException"):
-            return
-        except is_boto3_error_code("RepositoryNotEmptyException"):
-            self.module.fail_json(
-                msg=f"ECR repository {name} still holds images; delete them first or set force_delete: true"
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete ECR repository {name}")
-
-
-def ensure_absent(module, repos, name, current):
-    if current is None:
-        module.exit_json(changed=False, repository={}, diff=make_diff({}, {}))
-    before = {key: current[key] for key in OWNED}
-    if not module.check_mode:
-        repos.delete(name, module.params["force_delete"])
-    module.exit_json(changed=True, repository={}, diff=make_diff(before, {}))
-
-
-def ensure_present(module, repos, name, current):
-    decision = plan(desired_state(module.params), current, module.params["tags"], module.params["purge_tags"])
-    result = dict(current or {"repository_name": name})
-    result.update(decision["after"])
-    if decision["changed"] and not module.check_mode:
+    def apply(self, decision, current):
+        after = decision["after"]
+        state = dict(current or {}, **after)
         if decision["create"]:
-            created = repos.create(name, decision["after"])
-            result.update({key: created[key] for key in ("repository_arn", "repository_uri", "registry_id")})
+            repo = self.aws.call(f"create {self.what}", "create_repository", repositoryName=self.name,
+                                 imageTagMutability=after["image_tag_mutability"],
+                                 imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
+                                 tags=self.tags.tags_at_create(after["tags"]))["repository"]
+            state = repository_state(repo, after["tags"], after["lifecycle_policy"])
         for field in decision["fields"]:
-            repos.write(name, field, decision["after"][field])
+            self.write(field, after[field])
         if not decision["create"]:
-            repos.retag(result["repository_arn"], decision["tags_to_set"], decision["tags_to_remove"])
-    module.exit_json(
-        changed=decision["changed"],
-        repository=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+            self.tags.change(current["repository_arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return state
+
+    def write(self, field, value):
+        action = f"update {field} of {self.what}"
+        if field == "image_tag_mutability":
+            self.aws.call(action, "put_image_tag_mutability", repositoryName=self.name, imageTagMutability=value)
+        elif field == "scan_on_push":
+            self.aws.call(action, "put_image_scanning_configuration", repositoryName=self.name,
+                          imageScanningConfiguration={"scanOnPush": value})
+        elif value:
+            self.aws.call(action, "put_lifecycle_policy", repositoryName=self.name, lifecyclePolicyText=json.dumps(value))
+        else:
+            self.aws.call(action, "delete_lifecycle_policy", missing=None, repositoryName=self.name)
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what}", "delete_repository", missing=None, repositoryName=self.name,
+                      force=self.params["force_delete"], refusals={"RepositoryNotEmptyException": (
+                          f"{self.what} still holds images; delete them first or set force_delete: true")})
+
+    def result(self, decision, state):
+        result = dict(state or {"repository_name": self.name})
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -341,12 +286,7 @@ def main():
         supports_check_mode=True,
         mutually_exclusive=[["lifecycle_policy", "purge_lifecycle_policy"]],
     )
-    repos = Repositories(module)
-    name = module.params["name"]
-    current = repos.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, repos, name, current)
-    ensure_present(module, repos, name, current)
+    module.exit_json(**run(module, Repository(module), "repository"))
 
 
 if __name__ == "__main__":

@@ -157,25 +157,17 @@ cluster:
       sample: {"App": "nestjs-playground", "Env": "dev"}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields this module owns, as compared and shown in the diff.
 OWNED = ("container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags")
@@ -294,98 +286,6 @@ def public(state):
     return {key: value for key, value in state.items() if key != "container_insights"}
 
 
-class Clusters:
-    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
-
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("ecs", retry_decorator=self.retry)
-
-    def describe(self, name):
-        try:
-            clusters = self.client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS"])["clusters"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe ECS cluster {name}")
-        # A missing cluster is a 'failure' entry (reason MISSING), not an error.
-        return current_state(clusters[0] if clusters else None)
-
-    def create(self, name, after):
-        params = {"clusterName": name}
-        if "container_insights" in after:
-            params["settings"] = [{"name": "containerInsights", "value": after["container_insights"]}]
-        if after["tags"]:
-            params["tags"] = ecs_tag_list(after["tags"])
-        if after["capacity_providers"]:
-            params["capacityProviders"] = after["capacity_providers"]
-        if after["default_capacity_provider_strategy"]:
-            params["defaultCapacityProviderStrategy"] = strategy_for_api(after["default_capacity_provider_strategy"])
-        try:
-            self.client.create_cluster(aws_retry=True, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create ECS cluster {name}")
-
-    def write(self, name, what, after):
-        try:
-            if what == "settings":
-                # UpdateCluster, not UpdateClusterSettings: both take settings on AWS, only the first
-                # is implemented by the emulator.
-                self.client.update_cluster(
-                    aws_retry=True, cluster=name,
-                    settings=[{"name": "containerInsights", "value": after["container_insights"]}],
-                )
-            else:
-                # PutClusterCapacityProviders needs both lists; `after` carries the current value of
-                # whichever one was not asked for.
-                self.client.put_cluster_capacity_providers(
-                    aws_retry=True, cluster=name,
-                    capacityProviders=after["capacity_providers"],
-                    defaultCapacityProviderStrategy=strategy_for_api(after["default_capacity_provider_strategy"]),
-                )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update the {what.replace('_', ' ')} of ECS cluster {name}")
-
-    def active_services(self, name):
-        """The names of the cluster's ACTIVE services.
-
-        ListServices on AWS lists only ACTIVE services; the emulator also lists deleted (INACTIVE) ones,
-        so their status is read with DescribeServices.
-        """
-        try:
-            arns = paginated_query_with_retries(self.client, "list_services", retry_decorator=self.retry, cluster=name)["serviceArns"]
-            names = []
-            for start in range(0, len(arns), 10):
-                services = self.client.describe_services(aws_retry=True, cluster=name, services=arns[start:start + 10])["services"]
-                names += [s["serviceName"] for s in services if s.get("status") == "ACTIVE"]
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return []
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to list the services of ECS cluster {name}")
-        return sorted(names)
-
-    def fail_with_services(self, name, services):
-        if services:
-            shown = ", ".join(services[:5]) + (", ..." if len(services) > 5 else "")
-            what = f"{len(services)} active service(s) ({shown})"
-        else:
-            # DeleteCluster refused, but no service reads ACTIVE any more (one is still draining).
-            what = "services that are still being deleted"
-        self.module.fail_json(
-            msg=f"ECS cluster {name} still has {what}; delete them before deleting the cluster",
-            services_count=len(services),
-        )
-
-    def delete(self, name):
-        try:
-            self.client.delete_cluster(aws_retry=True, cluster=name)
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return
-        except is_boto3_error_code("ClusterContainsServicesException"):
-            self.fail_with_services(name, self.active_services(name))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete ECS cluster {name}")
-
-
 def blocking_services(active, deleted_first, check_mode):
     """The active services that stop the cluster's deletion. Pure.
 
@@ -397,40 +297,93 @@ def blocking_services(active, deleted_first, check_mode):
     return [service for service in active if service not in set(deleted_first or [])]
 
 
-def ensure_absent(module, clusters, name, current):
-    if current is None:
-        module.exit_json(changed=False, cluster={}, diff=make_diff({}, {}))
-    # Checked before deleting (and in check mode), so that check mode fails where the real run would;
-    # DeleteCluster's ClusterContainsServicesException stays the backstop.
-    services = blocking_services(clusters.active_services(name), module.params["services_deleted_first"], module.check_mode)
+def services_problem(name, services):
+    """The failure of a deletion that ``services`` (active) stop. Pure."""
     if services:
-        clusters.fail_with_services(name, services)
-    before = {key: current[key] for key in OWNED if current.get(key, MISSING) is not MISSING}
-    if not module.check_mode:
-        clusters.delete(name)
-    module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}))
+        shown = ", ".join(services[:5]) + (", ..." if len(services) > 5 else "")
+        what = f"{len(services)} active service(s) ({shown})"
+    else:
+        # DeleteCluster refused, but no service reads ACTIVE any more (one is still draining).
+        what = "services that are still being deleted"
+    return {"msg": f"ECS cluster {name} still has {what}; delete them before deleting the cluster", "services_count": len(services)}
 
 
-def ensure_present(module, clusters, name, current):
-    decision = plan(desired_state(module.params), current, module.params["tags"], module.params["purge_tags"])
-    result = public(current) if current is not None else predicted_cluster(name, None, decision["after"])
-    if decision["changed"]:
-        if module.check_mode:
-            result = predicted_cluster(name, current, decision["after"])
-        else:
-            if decision["create"]:
-                clusters.create(name, decision["after"])
-            for what in decision["writes"]:
-                clusters.write(name, what, decision["after"])
-            if not decision["create"]:
-                retag_ecs_resource(module, clusters.client, current["cluster_arn"],
-                                   decision["tags_to_set"], decision["tags_to_remove"])
-            result = public(clusters.describe(name) or {})
-    module.exit_json(
-        changed=decision["changed"],
-        cluster=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+class Cluster(Resource):
+    """The ECS cluster ``name``, with its Container Insights setting, capacity providers and tags."""
+
+    service = "ecs"
+    tag_adapter = EcsTags
+    kind = "ECS cluster"
+
+    def describe(self):
+        clusters = self.aws.call(f"describe {self.what}", "describe_clusters", clusters=[self.name],
+                                 include=["SETTINGS", "TAGS"])["clusters"]
+        # A missing cluster is a 'failure' entry (reason MISSING), not an error.
+        return current_state(clusters[0] if clusters else None)
+
+    def plan(self, current):
+        return plan(desired_state(self.params), current, self.params["tags"], self.params["purge_tags"])
+
+    def owned(self, current):
+        return {key: current[key] for key in OWNED if current.get(key, MISSING) is not MISSING}
+
+    def apply(self, decision, current):
+        after = decision["after"]
+        if decision["create"]:
+            request = {"clusterName": self.name}
+            if "container_insights" in after:
+                request["settings"] = [{"name": "containerInsights", "value": after["container_insights"]}]
+            if after["tags"]:
+                request["tags"] = self.tags.tags_at_create(after["tags"])
+            if after["capacity_providers"]:
+                request["capacityProviders"] = after["capacity_providers"]
+            if after["default_capacity_provider_strategy"]:
+                request["defaultCapacityProviderStrategy"] = strategy_for_api(after["default_capacity_provider_strategy"])
+            self.aws.call(f"create {self.what}", "create_cluster", **request)
+        if "settings" in decision["writes"]:
+            # UpdateCluster, not UpdateClusterSettings: both take settings on AWS, only the first is
+            # implemented by the emulator.
+            self.aws.call(f"update the settings of {self.what}", "update_cluster", cluster=self.name,
+                          settings=[{"name": "containerInsights", "value": after["container_insights"]}])
+        if "capacity_providers" in decision["writes"]:
+            # PutClusterCapacityProviders needs both lists; `after` carries the current value of whichever
+            # one was not asked for.
+            self.aws.call(f"update the capacity providers of {self.what}", "put_cluster_capacity_providers",
+                          cluster=self.name, capacityProviders=after["capacity_providers"],
+                          defaultCapacityProviderStrategy=strategy_for_api(after["default_capacity_provider_strategy"]))
+        if not decision["create"]:
+            self.tags.change(current["cluster_arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return self.describe()
+
+    def active_services(self):
+        """The names of the cluster's ACTIVE services.
+
+        ListServices on AWS lists only ACTIVE services; the emulator also lists deleted (INACTIVE) ones,
+        so their status is read with DescribeServices.
+        """
+        action = f"list the services of {self.what}"
+        arns = self.aws.pages(action, "list_services", missing={}, cluster=self.name).get("serviceArns", [])
+        names = []
+        for start in range(0, len(arns), 10):
+            services = self.aws.call(action, "describe_services", missing={}, cluster=self.name,
+                                     services=arns[start:start + 10]).get("services", [])
+            names += [s["serviceName"] for s in services if s.get("status") == "ACTIVE"]
+        return sorted(names)
+
+    def deletion_problem(self, current):
+        # Checked before deleting (and in check mode), so that check mode fails where the real run would;
+        # DeleteCluster's ClusterContainsServicesException stays the backstop.
+        services = blocking_services(self.active_services(), self.params["services_deleted_first"], self.module.check_mode)
+        return services_problem(self.name, services) if services else None
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what}", "delete_cluster", missing=None, cluster=self.name, refusals={
+            "ClusterContainsServicesException": lambda: services_problem(self.name, self.active_services())})
+
+    def result(self, decision, state):
+        if decision["changed"] and self.module.check_mode:
+            return predicted_cluster(self.name, state, decision["after"])
+        return public(state or {})   # as it is, or as the real run left it (described again)
 
 
 def main():
@@ -453,12 +406,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    clusters = Clusters(module)
-    name = module.params["name"]
-    current = clusters.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, clusters, name, current)
-    ensure_present(module, clusters, name, current)
+    module.exit_json(**run(module, Cluster(module), "cluster"))
 
 
 if __name__ == "__main__":

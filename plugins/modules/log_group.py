@@ -88,19 +88,14 @@ log_group:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import MapTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 
@@ -133,98 +128,51 @@ def plan(retention, current, desired_tags, purge_tags):
     }
 
 
-class LogGroups:
-    """The CloudWatch Logs calls this module makes, each retried with jittered backoff on throttling."""
+class LogGroup(Resource):
+    """The log group ``name``, in CloudWatch Logs."""
 
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("logs", retry_decorator=self.retry)
+    service = "logs"
+    tag_adapter = MapTags
+    kind = "log group"
 
-    def describe(self, name):
-        try:
-            groups = paginated_query_with_retries(
-                self.client, "describe_log_groups", retry_decorator=self.retry, logGroupNamePrefix=name
-            )["logGroups"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe log group {name}")
-        found = [group for group in groups if group["logGroupName"] == name]
+    def describe(self):
+        groups = self.aws.pages(f"describe {self.what}", "describe_log_groups", logGroupNamePrefix=self.name)["logGroups"]
+        found = [group for group in groups if group["logGroupName"] == self.name]
         if not found:
             return None
         group = found[0]
         # Tagging takes the log group's ARN without the ":*" that "arn" carries.
         arn = group.get("logGroupArn") or group["arn"].rsplit(":*", 1)[0]
-        try:
-            tags = self.client.list_tags_for_resource(aws_retry=True, resourceArn=arn).get("tags", {})
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the tags of log group {name}")
-        return {"log_group_name": name, "arn": arn, "retention_in_days": group.get("retentionInDays"), "tags": tags}
+        return {"log_group_name": self.name, "arn": arn, "retention_in_days": group.get("retentionInDays"),
+                "tags": self.tags.read(arn, self.what)}
 
-    def create(self, name, tags):
-        """Creates the log group; False when another run created it first (it is then updated instead)."""
-        request = {"logGroupName": name}
-        if tags:
-            request["tags"] = tags
-        try:
-            self.client.create_log_group(aws_retry=True, **request)
-        except is_boto3_error_code("ResourceAlreadyExistsException"):
-            return False
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to create log group {name}")
-        return True
+    def plan(self, current):
+        return plan(self.params["retention"], current, self.params["tags"], self.params["purge_tags"])
 
-    def put_retention(self, name, days):
-        try:
-            self.client.put_retention_policy(aws_retry=True, logGroupName=name, retentionInDays=days)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to set the retention of log group {name}")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, resourceArn=arn, tags=to_set)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update the tags of log group {arn}")
-
-    def delete(self, name):
-        try:
-            self.client.delete_log_group(aws_retry=True, logGroupName=name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete log group {name}")
-
-
-def ensure_absent(module, groups, name, current):
-    if current is None:
-        module.exit_json(changed=False, log_group={}, diff=make_diff({}, {}))
-    before = {"retention_in_days": current["retention_in_days"], "tags": current["tags"]}
-    if not module.check_mode:
-        groups.delete(name)
-    module.exit_json(changed=True, log_group={}, diff=make_diff(before, {}))
-
-
-def ensure_present(module, groups, name, current):
-    params = module.params
-    decision = plan(params["retention"], current, params["tags"], params["purge_tags"])
-    if decision["changed"] and not module.check_mode:
-        if decision["create"] and not groups.create(name, decision["after"]["tags"]):
-            # Created meanwhile by another run: converge it like any existing log group.
-            current = groups.describe(name)
-            decision = plan(params["retention"], current, params["tags"], params["purge_tags"])
+    def apply(self, decision, current):
+        if decision["create"]:
+            request = {"logGroupName": self.name}
+            if decision["after"]["tags"]:
+                request["tags"] = decision["after"]["tags"]
+            # Created meanwhile by another run (two converges at once): converge it like any existing one.
+            if self.aws.call(f"create {self.what}", "create_log_group", exists=None, **request) is None:
+                return CHANGED_MEANWHILE
         if decision["put_retention"]:
-            groups.put_retention(name, decision["after"]["retention_in_days"])
-        if decision["tags_to_set"] or decision["tags_to_remove"]:
-            groups.retag(current["arn"], decision["tags_to_set"], decision["tags_to_remove"])
-        if current is None:
-            current = groups.describe(name)
-    result = {"log_group_name": name}
-    if current is not None:
-        result["arn"] = current["arn"]
-    result.update(decision["after"])
-    module.exit_json(changed=decision["changed"], log_group=result, diff=make_diff(decision["before"], decision["after"]))
+            self.aws.call(f"set the retention of {self.what}", "put_retention_policy",
+                          logGroupName=self.name, retentionInDays=decision["after"]["retention_in_days"])
+        if current is not None:
+            self.tags.change(current["arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return current if current is not None else self.describe()
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what}", "delete_log_group", missing=None, logGroupName=self.name)
+
+    def result(self, decision, state):
+        result = {"log_group_name": self.name}
+        if state is not None:
+            result["arn"] = state["arn"]
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -236,12 +184,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    groups = LogGroups(module)
-    name = module.params["name"]
-    current = groups.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, groups, name, current)
-    ensure_present(module, groups, name, current)
+    module.exit_json(**run(module, LogGroup(module), "log_group"))
 
 
 if __name__ == "__main__":

@@ -109,22 +109,14 @@ topic:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ListTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 PENDING = "PendingConfirmation"
 CASE_INSENSITIVE = ("email", "email-json")
@@ -196,115 +188,60 @@ def plan(params, current):
     }
 
 
-def _subscription_pages(client, arn):
-    return paginated_query_with_retries(client, "list_subscriptions_by_topic", retry_decorator=jittered_backoff(), TopicArn=arn)
+class Topic(Resource):
+    """The SNS topic ``name`` of this account and region, with its subscriptions and tags."""
 
-
-class Topics:
-    """The SNS calls this module makes, each retried with jittered backoff on throttling."""
+    service = "sns"
+    tag_adapter = ListTags
+    kind = "SNS topic"
 
     def __init__(self, module):
-        self.module = module
-        self.client = module.client("sns", retry_decorator=jittered_backoff())
+        super().__init__(module)
+        account, partition = get_aws_account_info(module)
+        self.arn = f"arn:{partition}:sns:{module.region}:{account}:{self.name}"
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} SNS topic {self.module.params['name']}")
-
-    def arn(self, name):
-        account, partition = get_aws_account_info(self.module)
-        return f"arn:{partition}:sns:{self.module.region}:{account}:{name}"
-
-    def describe(self, arn):
+    def describe(self):
         """{display_name, subscriptions, tags} of the topic, or None when it does not exist."""
-        try:
-            attributes = self.client.get_topic_attributes(aws_retry=True, TopicArn=arn)["Attributes"]
-            tags = self.client.list_tags_for_resource(aws_retry=True, ResourceArn=arn)["Tags"]
-            listed = _subscription_pages(self.client, arn).get("Subscriptions", [])
-        except is_boto3_error_code("NotFound"):
+        answer = self.aws.call(f"describe {self.what}", "get_topic_attributes", missing=None, TopicArn=self.arn)
+        if answer is None:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
+        listed = self.aws.pages(f"describe {self.what}", "list_subscriptions_by_topic", TopicArn=self.arn).get("Subscriptions", [])
         return {
-            "display_name": attributes.get("DisplayName", ""),
+            "display_name": answer["Attributes"].get("DisplayName", ""),
             "subscriptions": [{"protocol": s["Protocol"], "endpoint": s["Endpoint"], "arn": s["SubscriptionArn"]} for s in listed],
-            "tags": boto3_tag_list_to_ansible_dict(tags),
+            "tags": self.tags.read(self.arn, self.what),
         }
 
-    def create(self, name, display_name, tags):
-        attributes = {"DisplayName": display_name} if display_name else {}
-        try:
-            return self.client.create_topic(aws_retry=True, Name=name, Attributes=attributes,
-                                            Tags=ansible_dict_to_boto3_tag_list(tags))["TopicArn"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "create")
+    def plan(self, current):
+        decision = plan(self.params, current)
+        decision["warnings"] = [
+            f"Subscription {s['protocol']}:{s['endpoint']} of SNS topic {self.name} is no longer wanted but still waits for "
+            "its confirmation, and AWS cannot remove it until it is confirmed or expires (3 days)." for s in decision["stuck"]]
+        return decision
 
-    def set_display_name(self, arn, value):
-        try:
-            self.client.set_topic_attributes(aws_retry=True, TopicArn=arn, AttributeName="DisplayName", AttributeValue=value)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "set the display name of")
-
-    def subscribe(self, arn, subscription):
-        try:
-            self.client.subscribe(aws_retry=True, TopicArn=arn, Protocol=subscription["protocol"], Endpoint=subscription["endpoint"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"subscribe {subscription['protocol']}:{subscription['endpoint']} to")
-
-    def unsubscribe(self, subscription_arn):
-        try:
-            self.client.unsubscribe(aws_retry=True, SubscriptionArn=subscription_arn)
-        except is_boto3_error_code("NotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"remove subscription {subscription_arn} of")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, ResourceArn=arn, TagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
-
-    def delete(self, arn):
-        try:
-            self.client.delete_topic(aws_retry=True, TopicArn=arn)
-        except is_boto3_error_code("NotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete")
-
-
-def ensure_absent(module, topics, arn, current):
-    if current is None:
-        module.exit_json(changed=False, topic={}, diff=make_diff({}, {}))
-    if not module.check_mode:
-        topics.delete(arn)
-    before = {"display_name": current["display_name"], "subscriptions": public_subscriptions(current["subscriptions"]),
-              "tags": current["tags"]}
-    module.exit_json(changed=True, topic={}, diff=make_diff(before, {}))
-
-
-def ensure_present(module, topics, arn, current):
-    name = module.params["name"]
-    decision = plan(module.params, current)
-    for subscription in decision["stuck"]:
-        module.warn(f"Subscription {subscription['protocol']}:{subscription['endpoint']} of SNS topic {name} is no longer wanted "
-                    "but still waits for its confirmation, and AWS cannot remove it until it is confirmed or expires (3 days).")
-    if decision["changed"] and not module.check_mode:
+    def apply(self, decision, current):
         if decision["create"]:
-            arn = topics.create(name, decision["after"]["display_name"], decision["tags_to_set"])
+            attributes = {"DisplayName": decision["after"]["display_name"]} if decision["after"]["display_name"] else {}
+            self.aws.call(f"create {self.what}", "create_topic", Name=self.name, Attributes=attributes,
+                          Tags=self.tags.tags_at_create(decision["tags_to_set"]))
         else:
             if decision["display_name"] is not None:
-                topics.set_display_name(arn, decision["display_name"])
-            topics.retag(arn, decision["tags_to_set"], decision["tags_to_remove"])
+                self.aws.call(f"set the display name of {self.what}", "set_topic_attributes", TopicArn=self.arn,
+                              AttributeName="DisplayName", AttributeValue=decision["display_name"])
+            self.tags.change(self.arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
         for subscription_arn in decision["to_remove"]:
-            topics.unsubscribe(subscription_arn)
+            self.aws.call(f"remove subscription {subscription_arn} of {self.what}", "unsubscribe", missing=None,
+                          SubscriptionArn=subscription_arn)
         for subscription in decision["to_add"]:
-            topics.subscribe(arn, subscription)
-    topic = dict(decision["after"], name=name, arn=arn)
-    module.exit_json(changed=decision["changed"], topic=topic, diff=make_diff(decision["before"], decision["after"]))
+            self.aws.call(f"subscribe {subscription['protocol']}:{subscription['endpoint']} to {self.what}", "subscribe",
+                          TopicArn=self.arn, Protocol=subscription["protocol"], Endpoint=subscription["endpoint"])
+        return current
+
+    def delete(self, current):
+        self.aws.call(f"delete {self.what}", "delete_topic", missing=None, TopicArn=self.arn)
+
+    def result(self, decision, state):
+        return dict(decision["after"], name=self.name, arn=self.arn)
 
 
 def main():
@@ -325,12 +262,7 @@ def main():
     )
     if ":" in module.params["name"]:
         module.fail_json(msg=f"name '{module.params['name']}' must be the topic's name, not its ARN")
-    topics = Topics(module)
-    arn = topics.arn(module.params["name"])
-    current = topics.describe(arn)
-    if module.params["state"] == "absent":
-        ensure_absent(module, topics, arn, current)
-    ensure_present(module, topics, arn, current)
+    module.exit_json(**run(module, Topic(module), "topic"))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.nestjs_playground.infra.plugins.modules.db_subnet_group import SubnetGroups
+from ansible_collections.nestjs_playground.infra.plugins.modules.db_subnet_group import SubnetGroup
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_subnet_group import current_state
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_subnet_group import plan
 
@@ -44,11 +44,12 @@ def test_tags_are_converged_without_modifying_the_group():
 
 
 class FakeModule:
-    """What SubnetGroups needs of AnsibleAWSModule: a client (here stubbed) and fail_json_aws."""
+    """What SubnetGroup needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
 
     def __init__(self, client):
         self._client = client
-        self.params = {"name": "app-dev-db"}
+        self.params = {"name": "app-dev-db", "description": "private", "subnets": ["subnet-c", "subnet-a"],
+                       "tags": TAGS, "purge_tags": True}
 
     def client(self, _service, retry_decorator=None):
         return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
@@ -62,9 +63,13 @@ def test_a_changed_subnet_list_is_one_modify_request_with_every_subnet():
     client = botocore.session.get_session().create_client("rds", region_name="us-east-1", aws_access_key_id="k",
                                                           aws_secret_access_key="s")
     stubber = Stubber(client)
-    after = plan("private", ["subnet-c", "subnet-a"], current_state(described()), TAGS, TAGS, True)["after"]
+    group = SubnetGroup(FakeModule(client))
+    current = {"group": dict(described(), DBSubnetGroupArn="arn:aws:rds:us-east-1:1:subgrp:app-dev-db"),
+               "owned": current_state(described()), "tags": TAGS}
+    decision = group.plan(current)
     stubber.add_response("modify_db_subnet_group", {"DBSubnetGroup": {"DBSubnetGroupName": "app-dev-db"}}, expected_params={
         "DBSubnetGroupName": "app-dev-db", "DBSubnetGroupDescription": "private", "SubnetIds": ["subnet-a", "subnet-c"]})
+    stubber.add_response("describe_db_subnet_groups", {"DBSubnetGroups": []})   # the group as the modify left it
     with stubber:
-        SubnetGroups(FakeModule(client)).modify("app-dev-db", after)
+        group.apply(decision, current)
     stubber.assert_no_pending_responses()

@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the nestjs_playground.infra collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The anatomy every managing module of this collection shares: its AWS calls, its tags, its run.
+
+A module file holds its documentation, its argument spec, its pure decisions (``plan()``) and a
+:class:`Resource`: the few AWS calls that read, change and delete its one resource. Everything around them
+lives here, once:
+
+- :class:`ServiceCalls`: one service's client, retried through throttling (``throttling.jittered_backoff``),
+  and the error layer. ``call()`` names the action in the failure (``fail_json_aws``, as amazon.aws's
+  ``AWSErrorHandler`` does) and, with ``missing=``, turns the service's not-found codes into a value: a
+  describe returns None for a resource that is not there, a delete of one already gone changes nothing.
+  The not-found codes are the service's (:data:`NOT_FOUND_CODES`), said once.
+- The tagging adapters (:class:`TagAdapter` and one per API family): how a service reads and writes tags
+  (a list of ``Key``/``Value`` or ``key``/``value``, a dict, by ARN or by name), so that a module only says
+  which family its service is.
+- :func:`run`: the present/absent dispatch, check mode (nothing is applied), the diff of the owned fields
+  and the one result the module exits with. Every function returns; the module calls ``exit_json`` once.
+
+The shape of a module::
+
+    class LogGroup(Resource):
+        def describe(self): ...           # the current state (owned fields, identity), or None
+        def plan(self, current): ...      # the pure decision: before, after, changed and the steps
+        def apply(self, decision, current): ...   # the steps, in AWS; returns the state after (or None)
+        def delete(self, current): ...
+        def result(self, decision, state): ...    # what the module returns under its result key
+
+    def main():
+        module = AnsibleAWSModule(argument_spec=..., supports_check_mode=True)
+        module.exit_json(**run(module, LogGroup(module), "log_group"))
+"""
+
+import contextlib
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
+
+# The codes each service answers for a resource that is not there (botocore's service names).
+NOT_FOUND_CODES = {
+    "elbv2": ("LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"),
+    "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
+    "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),
+    "logs": ("ResourceNotFoundException",),
+    "rds": ("DBSubnetGroupNotFoundFault", "DBClusterNotFoundFault", "DBInstanceNotFound", "DBInstanceNotFoundFault",
+            "DBClusterParameterGroupNotFound", "DBParameterGroupNotFound", "DBClusterSnapshotNotFoundFault"),
+    "sns": ("NotFound",),
+}
+
+# The codes each service answers for a create whose resource another caller created first.
+ALREADY_EXISTS_CODES = {
+    "logs": ("ResourceAlreadyExistsException",),
+    "rds": ("DBSubnetGroupAlreadyExists", "DBSubnetGroupAlreadyExistsFault", "DBClusterAlreadyExistsFault",
+            "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault", "DBParameterGroupAlreadyExists",
+            "DBClusterSnapshotAlreadyExistsFault"),
+}
+
+# ``missing`` and ``exists`` not given: the error is a failure like any other.
+_RAISE = object()
+
+
+def fail_with(module, problem):
+    """Fails the module with ``problem``: a message, or ``fail_json``'s arguments (``msg`` and more keys)."""
+    module.fail_json(**(problem if isinstance(problem, dict) else {"msg": problem}))
+
+
+class ServiceCalls:
+    """One AWS service's client, every call retried through throttling and failed with its action named."""
+
+    def __init__(self, module, service):
+        self.module = module
+        self.service = service
+        self.retry = jittered_backoff()
+        self.client = module.client(service, retry_decorator=self.retry)
+        self.not_found = NOT_FOUND_CODES.get(service, ())
+        self.already_exists = ALREADY_EXISTS_CODES.get(service, ())
+
+    @contextlib.contextmanager
+    def failing(self, action):
+        """Inside: a botocore error fails the module with ``Unable to <action>`` and the error's own words."""
+        try:
+            yield
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg=f"Unable to {action}")
+
+    def call(self, action, operation, missing=_RAISE, exists=_RAISE, refusals=None, **params):
+        """``client.<operation>(**params)``, retried. ``missing`` is returned when the resource is not there
+        (one of the service's not-found codes), ``exists`` when a create finds it made meanwhile (one of its
+        already-exists codes); without them those are failures too. ``refusals`` maps an error code AWS
+        answers when it refuses the call to the problem the module fails with instead of AWS's words
+        (see :func:`fail_with`; a callable gives it when the refusal comes)."""
+        with self.failing(action):
+            try:
+                return getattr(self.client, operation)(aws_retry=True, **params)
+            except botocore.exceptions.ClientError as e:
+                code = e.response.get("Error", {}).get("Code")
+                if code in (refusals or {}):
+                    refusal = refusals[code]
+                    fail_with(self.module, refusal() if callable(refusal) else refusal)
+                return self._answer(e, missing, exists)
+
+    def pages(self, action, operation, missing=_RAISE, **params):
+        """Every page of a paginated read, merged (amazon.aws's ``paginated_query_with_retries``)."""
+        with self.failing(action):
+            try:
+                return paginated_query_with_retries(self.client, operation, retry_decorator=self.retry, **params)
+            except botocore.exceptions.ClientError as e:
+                return self._answer(e, missing, _RAISE)
+
+    def wait(self, waiter_name, what, timeout, delay, **params):
+        """Waits (the client's ``waiter_name``, polled every ``delay`` s, through throttling) until ``what``
+        is as the waiter wants it, failing after ``timeout`` s with what it waited for."""
+        try:
+            wait_through_throttling(self.client.get_waiter(waiter_name), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
+                                    **params)
+        except botocore.exceptions.WaiterError as e:
+            self.module.fail_json_aws(e, msg=f"{what} did not become {waiter_name.split('_')[-1]} within {timeout} s")
+
+    def _answer(self, error, missing, exists):
+        """The value given for a not-found or already-exists error; any other error goes on up."""
+        code = error.response.get("Error", {}).get("Code")
+        if missing is not _RAISE and code in self.not_found:
+            return missing
+        if exists is not _RAISE and code in self.already_exists:
+            return exists
+        raise error
+
+
+class TagAdapter:
+    """How one API family reads and changes a resource's tags: ``read`` gives a dict, ``change`` sets and
+    removes keys. Subclasses name the operations and the shape of the tags."""
+
+    list_operation = "list_tags_for_resource"
+    tag_operation = "tag_resource"
+    untag_operation = "untag_resource"
+    resource_param = "ResourceArn"
+    tags_param = "Tags"
+    keys_param = "TagKeys"
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def to_aws(self, tags):
+        return ansible_dict_to_boto3_tag_list(tags)
+
+    def from_aws(self, answer):
+        return boto3_tag_list_to_ansible_dict(answer.get(self.tags_param) or [])
+
+    def read(self, resource, what):
+        answer = self.calls.call(f"read the tags of {what}", self.list_operation, **{self.resource_param: resource})
+        return self.from_aws(answer)
+
+    def tags_at_create(self, tags):
+        """The tags in the shape the service's create call takes them."""
+        return self.to_aws(tags)
+
+    def change(self, resource, what, to_set, to_remove):
+        if to_remove:
+            self.calls.call(f"remove tags of {what}", self.untag_operation,
+                            **{self.resource_param: resource, self.keys_param: list(to_remove)})
+        if to_set:
+            self.calls.call(f"tag {what}", self.tag_operation, **{self.resource_param: resource, self.tags_param: self.to_aws(to_set)})
+
+
+class ListTags(TagAdapter):
+    """Tags as ``[{"Key", "Value"}]`` by ARN: SNS, Secrets Manager, ECR, ELBv2 and most query services."""
+
+
+class MapTags(TagAdapter):
+    """Tags as a dict by ARN, keys to remove as ``tagKeys``: CloudWatch Logs' current tagging API."""
+
+    resource_param = "resourceArn"
+    tags_param = "tags"
+    keys_param = "tagKeys"
+
+    def to_aws(self, tags):
+        return dict(tags)
+
+    def from_aws(self, answer):
+        return dict(answer.get(self.tags_param) or {})
+
+
+class EcrTags(TagAdapter):
+    """ECR: tags as ``[{"Key", "Value"}]`` by ARN, with the JSON services' lower-case parameter names."""
+
+    resource_param = "resourceArn"
+    tags_param = "tags"
+    keys_param = "tagKeys"
+
+
+class EcsTags(TagAdapter):
+    """ECS: tags as ``[{"key", "value"}]`` (lower case) by ARN; a describe with ``include=["TAGS"]`` returns them."""
+
+    resource_param = "resourceArn"
+    tags_param = "tags"
+    keys_param = "tagKeys"
+
+    def to_aws(self, tags):
+        return ecs_tag_list(tags)
+
+    def from_aws(self, answer):
+        return ecs_tags_to_dict(answer.get(self.tags_param))
+
+
+class Elbv2Tags(TagAdapter):
+    """Elastic Load Balancing v2: ``describe_tags`` / ``add_tags`` / ``remove_tags`` over a list of ARNs."""
+
+    list_operation = "describe_tags"
+    tag_operation = "add_tags"
+    untag_operation = "remove_tags"
+
+    def read(self, resource, what):
+        descriptions = self.calls.call(f"read the tags of {what}", "describe_tags", ResourceArns=[resource])["TagDescriptions"]
+        return boto3_tag_list_to_ansible_dict(descriptions[0].get("Tags", []) if descriptions else [])
+
+    def change(self, resource, what, to_set, to_remove):
+        if to_remove:
+            self.calls.call(f"remove tags of {what}", "remove_tags", ResourceArns=[resource], TagKeys=list(to_remove))
+        if to_set:
+            self.calls.call(f"tag {what}", "add_tags", ResourceArns=[resource], Tags=self.to_aws(to_set))
+
+
+class RdsTags(TagAdapter):
+    """RDS: tags as ``[{"Key", "Value"}]`` by ARN (``ResourceName``), answered as ``TagList``."""
+
+    tag_operation = "add_tags_to_resource"
+    untag_operation = "remove_tags_from_resource"
+    resource_param = "ResourceName"
+
+    def from_aws(self, answer):
+        return boto3_tag_list_to_ansible_dict(answer.get("TagList") or [])
+
+
+class Resource:
+    """One AWS resource a module manages; :func:`run` drives it. Subclasses name their service, tagging
+    adapter and kind, and implement the five methods. ``self.aws`` makes the calls, ``self.tags`` reads and
+    changes the tags, ``self.name`` is the resource's name and ``self.what`` names it in messages."""
+
+    service = None        # botocore's name of the service (``logs``, ``elbv2``...)
+    tag_adapter = None    # the TagAdapter class of the service's API family
+    kind = "resource"     # how messages name it: "log group", "ECR repository"...
+    name_option = "name"  # the option that holds its name
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.name = self.params.get(self.name_option)
+        self.what = f"{self.kind} {self.name}"
+        self.aws = ServiceCalls(module, self.service) if self.service else None
+        self.tags = self.tag_adapter(self.aws) if self.tag_adapter else None
+
+    def describe(self):
+        """The resource as it is (its owned fields and whatever ``apply`` and ``result`` need), or None."""
+        raise NotImplementedError
+
+    def plan(self, current):
+        """The pure decision from ``current`` to what the parameters ask: a dict with ``before`` and
+        ``after`` (the owned fields, for the diff), ``changed``, optionally ``problem`` (why the module
+        refuses: it fails with it, changing nothing) and ``warnings`` (said to the user), and whatever
+        ``apply`` needs."""
+        raise NotImplementedError
+
+    def apply(self, decision, current):
+        """Makes the decision so in AWS (only called when it changes something, never in check mode);
+        returns the resource's state after, as ``describe`` would."""
+        raise NotImplementedError
+
+    def delete(self, current):
+        """Deletes the resource (never called in check mode); one already gone is no failure."""
+        raise NotImplementedError
+
+    def deletion_problem(self, current):
+        """Why the resource must not be deleted (a message, or ``fail_json``'s arguments), checked before the
+        deletion and in check mode too, so that check mode fails where the real run would; None: nothing."""
+        return None
+
+    def owned(self, current):
+        """The owned fields of an existing resource, as ``plan``'s ``before`` (the diff of a deletion)."""
+        return self.plan(current)["before"]
+
+    def result(self, decision, state):
+        """What the module returns under its result key after a present run: by default ``after``."""
+        return dict(decision["after"])
+
+
+# What ``apply`` returns when another run changed the resource between this run's describe and its first
+# write (it created the same resource first): ``run`` then describes and plans again, once.
+CHANGED_MEANWHILE = "changed meanwhile by another run"
+
+
+def run(module, resource, result_key):
+    """Converges ``resource`` to ``state`` (present or absent, from the parameters) and returns the module's
+    result: ``changed``, ``diff`` and ``result_key``. In check mode nothing is applied: the result is what
+    the real run would return, from the same decision."""
+    current = resource.describe()
+    if module.params.get("state") == "absent":
+        if current is None:
+            return {"changed": False, result_key: {}, "diff": make_diff({}, {})}
+        refused = resource.deletion_problem(current)
+        if refused:
+            fail_with(module, refused)
+        before = resource.owned(current)
+        if not module.check_mode:
+            resource.delete(current)
+        return {"changed": True, result_key: {}, "diff": make_diff(before, {})}
+    for _attempt in range(2):
+        decision = resource.plan(current)
+        if decision.get("problem"):   # what the module must refuse (in check mode too), said as the user fixes it
+            fail_with(module, decision["problem"])
+        for warning in decision.get("warnings", ()):   # what the decision leaves as it is, and why
+            module.warn(warning)
+        state = current
+        if decision["changed"] and not module.check_mode:
+            state = resource.apply(decision, current)
+        if state is not CHANGED_MEANWHILE:
+            return {"changed": decision["changed"], result_key: resource.result(decision, state),
+                    "diff": make_diff(decision["before"], decision["after"])}
+        current = resource.describe()
+    module.fail_json(msg=f"{result_key} changed under this run twice (other runs converge it at the same time): run again")
+    return {}
