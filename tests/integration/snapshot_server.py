@@ -9,7 +9,11 @@ on the same worker instead of building it again (about 30 s of ansible-playbook 
     GET  /_snapshot/pristine                      "true" while no AWS request has been served yet
     GET  /_snapshot/served                        how many AWS requests it has been sent so far
 
-Everything else is moto's own application, unchanged. The backends are moto's module-level ``BackendDict``
+Everything else is moto's own application, with one difference from moto made as AWS behaves
+(docs/emulator-gaps.md, RDS): ``DeleteDBCluster`` deletes the cluster's automated snapshots, as AWS does by
+default. moto keeps them, and names a new cluster's automatic snapshot ``rds:<cluster>-<minute>``, so a
+cluster deleted and created again within the same minute (a converge, destroy.yml, a converge: under a
+minute now) failed with ``DBClusterSnapshotAlreadyExistsFault``. The backends are moto's module-level ``BackendDict``
 singletons (one per service); they are pickled together, so that a backend holding another service's
 objects still shares them after a restore.
 """
@@ -158,6 +162,23 @@ class SnapshotApplication:
         return [answer.encode()]
 
 
+def delete_automated_cluster_snapshots_with_their_cluster():
+    """moto's ``RDSBackend.delete_db_cluster``, then the cluster's automated snapshots deleted, as AWS does."""
+    from moto.rds.models import RDSBackend   # pylint: disable=import-outside-toplevel
+
+    original = RDSBackend.delete_db_cluster
+
+    @functools.wraps(original)
+    def delete_db_cluster(self, cluster_identifier, *args, **kwargs):
+        cluster = original(self, cluster_identifier, *args, **kwargs)
+        for identifier, snapshot in list(self.cluster_snapshots.items()):
+            if snapshot.snapshot_type == "automated" and snapshot.cluster.db_cluster_identifier == cluster_identifier:
+                del self.cluster_snapshots[identifier]
+        return cluster
+
+    RDSBackend.delete_db_cluster = delete_db_cluster
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -165,6 +186,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))   # as moto_server does: some answers carry URLs
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    delete_automated_cluster_snapshots_with_their_cluster()
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True
     run_simple(args.host, args.port, SnapshotApplication(application), threaded=True, request_handler=MotoRequestHandler)
