@@ -57,6 +57,7 @@ NOT_FOUND_CODES = {
     "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
     "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),
     "logs": ("ResourceNotFoundException",),
+    "secretsmanager": ("ResourceNotFoundException",),
     "rds": ("DBSubnetGroupNotFoundFault", "DBClusterNotFoundFault", "DBInstanceNotFound", "DBInstanceNotFoundFault",
             "DBClusterParameterGroupNotFound", "DBParameterGroupNotFound", "DBClusterSnapshotNotFoundFault"),
     "sns": ("NotFound",),
@@ -181,12 +182,17 @@ class ListTags(TagAdapter):
     """Tags as ``[{"Key", "Value"}]`` by ARN: SNS, Secrets Manager, ECR, ELBv2 and most query services."""
 
 
-class MapTags(TagAdapter):
-    """Tags as a dict by ARN, keys to remove as ``tagKeys``: CloudWatch Logs' current tagging API."""
+class EcrTags(TagAdapter):
+    """ECR: tags as ``[{"Key", "Value"}]`` by ARN, with the JSON services' lower-case parameter names
+    (``resourceArn``, ``tags``, ``tagKeys``), which CloudWatch Logs and ECS share."""
 
     resource_param = "resourceArn"
     tags_param = "tags"
     keys_param = "tagKeys"
+
+
+class MapTags(EcrTags):
+    """Tags as a dict by ARN: CloudWatch Logs' current tagging API."""
 
     def to_aws(self, tags):
         return dict(tags)
@@ -195,26 +201,36 @@ class MapTags(TagAdapter):
         return dict(answer.get(self.tags_param) or {})
 
 
-class EcrTags(TagAdapter):
-    """ECR: tags as ``[{"Key", "Value"}]`` by ARN, with the JSON services' lower-case parameter names."""
-
-    resource_param = "resourceArn"
-    tags_param = "tags"
-    keys_param = "tagKeys"
-
-
-class EcsTags(TagAdapter):
+class EcsTags(EcrTags):
     """ECS: tags as ``[{"key", "value"}]`` (lower case) by ARN; a describe with ``include=["TAGS"]`` returns them."""
-
-    resource_param = "resourceArn"
-    tags_param = "tags"
-    keys_param = "tagKeys"
 
     def to_aws(self, tags):
         return ecs_tag_list(tags)
 
     def from_aws(self, answer):
         return ecs_tags_to_dict(answer.get(self.tags_param))
+
+
+class SecretTags(TagAdapter):
+    """Secrets Manager: tags as ``[{"Key", "Value"}]`` by ``SecretId``; DescribeSecret returns them."""
+
+    resource_param = "SecretId"
+
+    def read(self, resource, what):
+        raise NotImplementedError("DescribeSecret returns the tags: read them there")
+
+
+class Ec2Tags(TagAdapter):
+    """EC2: ``create_tags`` / ``delete_tags`` over a list of resource ids; the describes return the tags."""
+
+    def read(self, resource, what):
+        raise NotImplementedError("EC2's describes return the tags: read them there")
+
+    def change(self, resource, what, to_set, to_remove):
+        if to_remove:
+            self.calls.call(f"remove tags of {what}", "delete_tags", Resources=[resource], Tags=[{"Key": key} for key in to_remove])
+        if to_set:
+            self.calls.call(f"tag {what}", "create_tags", Resources=[resource], Tags=self.to_aws(to_set))
 
 
 class Elbv2Tags(TagAdapter):

@@ -9,15 +9,8 @@ secret named (the module's ``name`` option)."""
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 
 class SecretStore:
@@ -25,28 +18,18 @@ class SecretStore:
         """``kind`` names what the secret holds, for the message when it holds no JSON object."""
         self.module = module
         self.kind = kind
-        self.client = module.client("secretsmanager", retry_decorator=jittered_backoff())
-
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} secret {self.module.params['name']}")
+        self.aws = ServiceCalls(module, "secretsmanager")
+        self.tags = SecretTags(self.aws)
+        self.what = f"secret {module.params['name']}"
 
     def describe(self, name):
         """DescribeSecret's answer (with ``Tags`` and, when it is scheduled for deletion, ``DeletedDate``), or None."""
-        try:
-            return self.client.describe_secret(aws_retry=True, SecretId=name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
+        return self.aws.call(f"describe {self.what}", "describe_secret", missing=None, SecretId=name)
 
     def document(self, name):
         """The JSON object the secret holds ({} when it has no value)."""
-        try:
-            text = self.client.get_secret_value(aws_retry=True, SecretId=name).get("SecretString") or "{}"
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return {}
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "read")
+        answer = self.aws.call(f"read {self.what}", "get_secret_value", missing={}, SecretId=name)
+        text = answer.get("SecretString") or "{}"
         try:
             document = json.loads(text)
         except ValueError:
@@ -63,39 +46,19 @@ class SecretStore:
         if kms_key_id:
             kwargs["KmsKeyId"] = kms_key_id
         if tags:
-            kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
-        try:
-            return self.client.create_secret(aws_retry=True, **kwargs)["ARN"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "create")
+            kwargs["Tags"] = self.tags.tags_at_create(tags)
+        return self.aws.call(f"create {self.what}", "create_secret", **kwargs)["ARN"]
 
     def restore(self, arn):
-        try:
-            self.client.restore_secret(aws_retry=True, SecretId=arn)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "restore")
+        self.aws.call(f"restore {self.what}", "restore_secret", SecretId=arn)
 
     def put(self, arn, document):
-        try:
-            self.client.put_secret_value(aws_retry=True, SecretId=arn, SecretString=json.dumps(document))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "update")
+        self.aws.call(f"update {self.what}", "put_secret_value", SecretId=arn, SecretString=json.dumps(document))
 
     def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, SecretId=arn, TagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, SecretId=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
+        self.tags.change(arn, self.what, to_set, to_remove)
 
     def delete(self, arn, window):
         """Deletes the secret: at once with ``window`` 0, else after that many days."""
         kwargs = {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
-        try:
-            self.client.delete_secret(aws_retry=True, SecretId=arn, **kwargs)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete")
+        self.aws.call(f"delete {self.what}", "delete_secret", missing=None, SecretId=arn, **kwargs)

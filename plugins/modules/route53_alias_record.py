@@ -91,15 +91,10 @@ record:
       type: bool
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 
 
 def fqdn(name):
@@ -141,33 +136,43 @@ def record_set(name, record_type, params):
         "EvaluateTargetHealth": params["evaluate_target_health"]}}
 
 
-class Records:
-    """The Route 53 calls of this module, each retried with jittered backoff on throttling."""
+class AliasRecord(Resource):
+    """The alias record ``name`` of type ``type`` (A or AAAA) in the hosted zone ``hosted_zone_id``."""
+
+    service = "route53"
+    kind = "record"
 
     def __init__(self, module):
-        self.module = module
-        self.route53 = module.client("route53", retry_decorator=jittered_backoff())
+        super().__init__(module)
+        self.zone, self.name, self.type = self.params["hosted_zone_id"], fqdn(self.params["name"]), self.params["type"]
+        self.what = f"the {self.type} record {self.name} of hosted zone {self.zone}"
 
-    def describe(self, zone, name, record_type):
-        """The record set of that name and type, or None."""
-        try:
-            listed = self.route53.list_resource_record_sets(
-                aws_retry=True, HostedZoneId=zone, StartRecordName=name, StartRecordType=record_type, MaxItems="1",
-            )["ResourceRecordSets"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the {record_type} record {name} of hosted zone {zone}")
-        found = [r for r in listed if fqdn(r["Name"]) == name and r["Type"] == record_type and not r.get("SetIdentifier")]
+    def describe(self):
+        """The record set of that name and type (as listed), or None."""
+        listed = self.aws.call(f"read {self.what}", "list_resource_record_sets", HostedZoneId=self.zone,
+                               StartRecordName=self.name, StartRecordType=self.type, MaxItems="1")["ResourceRecordSets"]
+        found = [r for r in listed if fqdn(r["Name"]) == self.name and r["Type"] == self.type and not r.get("SetIdentifier")]
         return found[0] if found else None
 
-    def change(self, zone, action, record):
-        try:
-            self.route53.change_resource_record_sets(
-                aws_retry=True, HostedZoneId=zone,
-                ChangeBatch={"Comment": "nestjs_playground.infra.route53_alias_record",
-                             "Changes": [{"Action": action, "ResourceRecordSet": record}]},
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to {action} the {record['Type']} record {record['Name']} of hosted zone {zone}")
+    def plan(self, current):
+        return plan(desired_state(self.params), current_state(current))
+
+    def apply(self, decision, current):
+        self.change("UPSERT", record_set(self.name, self.type, self.params))
+        return current
+
+    def delete(self, current):
+        self.change("DELETE", current)
+
+    def change(self, action, record):
+        self.aws.call(f"{action} {self.what}", "change_resource_record_sets", HostedZoneId=self.zone, ChangeBatch={
+            "Comment": "nestjs_playground.infra.route53_alias_record", "Changes": [{"Action": action, "ResourceRecordSet": record}]})
+
+    def owned(self, current):
+        return current_state(current)
+
+    def result(self, decision, state):
+        return dict(decision["after"], name=self.name, type=self.type)
 
 
 def main():
@@ -182,22 +187,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["state", "present", ["alias_dns_name", "alias_hosted_zone_id"]]])
-    params = module.params
-    records = Records(module)
-    zone, name, record_type = params["hosted_zone_id"], fqdn(params["name"]), params["type"]
-    existing = records.describe(zone, name, record_type)
-    current = current_state(existing)
-    if params["state"] == "absent":
-        changed = existing is not None
-        if changed and not module.check_mode:
-            records.change(zone, "DELETE", existing)
-        module.exit_json(changed=changed, record={}, diff=make_diff(current, {}))
-    else:
-        decision = plan(desired_state(params), current)
-        if decision["changed"] and not module.check_mode:
-            records.change(zone, "UPSERT", record_set(name, record_type, params))
-        module.exit_json(changed=decision["changed"], record=dict(decision["after"], name=name, type=record_type),
-                         diff=make_diff(decision["before"], decision["after"]))
+    module.exit_json(**run(module, AliasRecord(module), "record"))
 
 
 if __name__ == "__main__":

@@ -115,22 +115,18 @@ flow_log:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # Owned field -> how DescribeFlowLogs reports it. None of them can be modified.
 FIELDS = {
@@ -207,35 +203,42 @@ def diff_view(flow_log_views):
     return owned[0] if len(owned) == 1 else {"flow_logs": owned}
 
 
-class FlowLogs:
-    def __init__(self, module):
-        self.module = module
-        self.ec2 = module.client("ec2", retry_decorator=jittered_backoff())
+class FlowLog(Resource):
+    """The flow log of ``resource_id`` into the CloudWatch Logs group ``log_group_name`` (and any duplicates of it)."""
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} the flow log of {self.module.params['resource_id']}")
+    service = "ec2"
+    tag_adapter = Ec2Tags
+    kind = "the flow log of"
+    name_option = "resource_id"
 
-    def describe(self, resource_id):
-        try:
-            paginator = self.ec2.get_paginator("describe_flow_logs")
-            pages = paginator.paginate(Filters=[{"Name": "resource-id", "Values": [resource_id]}])
-            return pages.build_full_result().get("FlowLogs", [])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "describe")
+    def describe(self):
+        """The flow logs of the resource into the log group, oldest first; None when there is none."""
+        listed = self.aws.pages(f"describe {self.what}", "describe_flow_logs",
+                                Filters=[{"Name": "resource-id", "Values": [self.name]}]).get("FlowLogs", [])
+        return ours(listed, self.name, self.params["log_group_name"]) or None
 
-    def delete(self, ids):
-        if not ids:
-            return
-        try:
-            result = self.ec2.delete_flow_logs(aws_retry=True, FlowLogIds=ids)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "delete")
-        failed = [item for item in result.get("Unsuccessful") or [] if "NotFound" not in str(item.get("Error", {}).get("Code", ""))]
-        if failed:
-            self.module.fail_json(msg=f"Unable to delete flow logs: {failed}")
+    def plan(self, current):
+        params = self.params
+        decision = plan(desired_state(params), current or [], params["tags"], params["purge_tags"])
+        if decision["keep"]:
+            current_tags = boto3_tag_list_to_ansible_dict(decision["keep"].get("Tags", []))
+            after_log = dict(decision["keep"], Tags=ansible_dict_to_boto3_tag_list(tags_after(current_tags, params["tags"], params["purge_tags"])))
+        else:
+            after_log = predicted(params, params["tags"] or {})
+        # The diff shows what was asked (and, for a kept flow log, what it has): the same in check mode and for real.
+        decision.update(before=self.owned(current or []), after=diff_view([view(after_log)]), after_log=after_log)
+        return decision
 
-    def create(self, params, tags):
-        kwargs = {
+    def owned(self, current):
+        return diff_view([view(f) for f in current])
+
+    def apply(self, decision, current):
+        self.delete_ids(decision["delete"])
+        if not decision["create"]:
+            self.tags.change(decision["keep"]["FlowLogId"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            return decision["after_log"]
+        params = self.params
+        request = {
             "ResourceIds": [params["resource_id"]],
             "ResourceType": params["resource_type"],
             "TrafficType": params["traffic_type"],
@@ -245,26 +248,29 @@ class FlowLogs:
             "MaxAggregationInterval": params["max_aggregation_interval"],
         }
         if params.get("log_format"):
-            kwargs["LogFormat"] = params["log_format"]
-        if tags:
-            kwargs["TagSpecifications"] = [{"ResourceType": "vpc-flow-log", "Tags": ansible_dict_to_boto3_tag_list(tags)}]
-        try:
-            result = self.ec2.create_flow_logs(aws_retry=True, **kwargs)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "create")
-        if result.get("Unsuccessful"):
-            errors = "; ".join(item.get("Error", {}).get("Message", str(item)) for item in result["Unsuccessful"])
-            self.module.fail_json(msg=f"AWS refused to create the flow log of {params['resource_id']}: {errors}")
-        return result["FlowLogIds"][0]
+            request["LogFormat"] = params["log_format"]
+        if params["tags"]:
+            request["TagSpecifications"] = [{"ResourceType": "vpc-flow-log", "Tags": self.tags.tags_at_create(params["tags"])}]
+        answer = self.aws.call(f"create {self.what}", "create_flow_logs", **request)
+        if answer.get("Unsuccessful"):
+            errors = "; ".join(item.get("Error", {}).get("Message", str(item)) for item in answer["Unsuccessful"])
+            self.module.fail_json(msg=f"AWS refused to create the flow log of {self.name}: {errors}")
+        created = [f for f in self.describe() or [] if f["FlowLogId"] == answer["FlowLogIds"][0]]
+        return created[0] if created else dict(decision["after_log"], FlowLogId=answer["FlowLogIds"][0])
 
-    def retag(self, flow_log_id, to_set, to_remove):
-        try:
-            if to_remove:
-                self.ec2.delete_tags(aws_retry=True, Resources=[flow_log_id], Tags=[{"Key": key} for key in to_remove])
-            if to_set:
-                self.ec2.create_tags(aws_retry=True, Resources=[flow_log_id], Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
+    def delete(self, current):
+        self.delete_ids([f["FlowLogId"] for f in current])
+
+    def delete_ids(self, ids):
+        if not ids:
+            return
+        answer = self.aws.call(f"delete {self.what}", "delete_flow_logs", FlowLogIds=ids)
+        failed = [item for item in answer.get("Unsuccessful") or [] if "NotFound" not in str(item.get("Error", {}).get("Code", ""))]
+        if failed:
+            self.module.fail_json(msg=f"Unable to delete flow logs: {failed}")
+
+    def result(self, decision, state):
+        return view(state if decision["changed"] and not self.module.check_mode else decision["after_log"])
 
 
 def main():
@@ -283,33 +289,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec, supports_check_mode=True, required_if=[["state", "present", ["deliver_logs_permission_arn"]]]
     )
-    params = module.params
-    flow_logs = FlowLogs(module)
-    existing = ours(flow_logs.describe(params["resource_id"]), params["resource_id"], params["log_group_name"])
-    before = diff_view([view(f) for f in existing])
-
-    if params["state"] == "absent":
-        if existing and not module.check_mode:
-            flow_logs.delete([f["FlowLogId"] for f in existing])
-        module.exit_json(changed=bool(existing), flow_log={}, diff=make_diff(before, {}))
-
-    decision = plan(desired_state(params), existing, params["tags"], params["purge_tags"])
-    if decision["keep"]:
-        current_tags = boto3_tag_list_to_ansible_dict(decision["keep"].get("Tags", []))
-        after_log = dict(decision["keep"], Tags=ansible_dict_to_boto3_tag_list(tags_after(current_tags, params["tags"], params["purge_tags"])))
-    else:
-        after_log = predicted(params, params["tags"] or {})
-    # The diff shows what was asked (and, for a kept flow log, what it has): the same in check mode and for real.
-    after = diff_view([view(after_log)])
-    if decision["changed"] and not module.check_mode:
-        flow_logs.delete(decision["delete"])
-        if decision["create"]:
-            after_log["FlowLogId"] = flow_logs.create(params, params["tags"] or {})
-            created = [f for f in flow_logs.describe(params["resource_id"]) if f["FlowLogId"] == after_log["FlowLogId"]]
-            after_log = created[0] if created else after_log
-        else:
-            flow_logs.retag(decision["keep"]["FlowLogId"], decision["tags_to_set"], decision["tags_to_remove"])
-    module.exit_json(changed=decision["changed"], flow_log=view(after_log), diff=make_diff(before, after))
+    module.exit_json(**run(module, FlowLog(module), "flow_log"))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcrTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
@@ -16,6 +17,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import MapTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 
@@ -296,3 +298,25 @@ def test_a_deletion_problem_refuses_in_check_mode_too_before_anything_is_deleted
         with pytest.raises(Failed, match="^protected$"):
             run(thing.module, thing, "thing")
         assert thing.calls == ["describe"]
+
+
+def test_ec2_tags_change_by_resource_id_and_remove_keys_as_key_entries():
+    module = FakeModule()
+    tags = Ec2Tags(ServiceCalls(module, "ec2"))
+    with module.stubber("ec2") as stubber:
+        stubber.add_response("delete_tags", {}, {"Resources": ["fl-1"], "Tags": [{"Key": "Old"}]})
+        stubber.add_response("create_tags", {}, {"Resources": ["fl-1"], "Tags": [{"Key": "Env", "Value": "prd"}]})
+        tags.change("fl-1", "the flow log", {"Env": "prd"}, ["Old"])
+        stubber.assert_no_pending_responses()
+
+
+def test_secret_tags_change_by_secret_id():
+    module = FakeModule()
+    tags = SecretTags(ServiceCalls(module, "secretsmanager"))
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-dev-db-credentials-AbCdEf"
+    with module.stubber("secretsmanager") as stubber:
+        stubber.add_response("untag_resource", {}, {"SecretId": arn, "TagKeys": ["Old"]})
+        stubber.add_response("tag_resource", {}, {"SecretId": arn, "Tags": [{"Key": "Env", "Value": "prd"}]})
+        tags.change(arn, "the secret", {"Env": "prd"}, ["Old"])
+        stubber.assert_no_pending_responses()
+    assert tags.tags_at_create({"Env": "dev"}) == [{"Key": "Env", "Value": "dev"}]

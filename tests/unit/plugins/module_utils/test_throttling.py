@@ -132,9 +132,28 @@ def client_calls():
                     yield path.name, node
 
 
+def service_calls():
+    """The operations called through resource.ServiceCalls (``self.aws.call("action", "create_secret", ...)``),
+    which passes ``aws_retry=True`` itself: (file, operation)."""
+    operations = operation_names()
+    for path in sorted((PLUGINS / "modules").glob("*.py")) + sorted((PLUGINS / "module_utils").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("call", "pages")
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value in operations):
+                yield path.name, node.args[1].value
+
+
 def test_the_audit_finds_the_calls_it_audits():
-    names = {node.func.attr for _, node in client_calls()}
+    names = {node.func.attr for _, node in client_calls()} | {operation for _, operation in service_calls()}
     assert {"create_db_cluster", "register_task_definition", "create_listener", "create_secret"} <= names
+
+
+def test_service_calls_pass_aws_retry_to_every_call_they_make():
+    source = (PLUGINS / "module_utils" / "resource.py").read_text()
+    made = [node for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and getattr(node.func.func, "id", None) == "getattr"]
+    assert len(made) == 1 and [k.value.value for k in made[0].keywords if k.arg == "aws_retry"] == [True]
+    assert "paginated_query_with_retries(self.client, operation, retry_decorator=self.retry" in source
 
 
 def test_every_aws_call_of_our_modules_is_made_with_aws_retry():
