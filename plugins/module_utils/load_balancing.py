@@ -3,48 +3,12 @@
 # Copyright: Contributors to the nestjs_playground.infra collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the Elastic Load Balancing (elbv2) modules share: one client, tags, attributes.
+"""What the Elastic Load Balancing (elbv2) modules share: the describe of a load balancer or target group
+with its attributes and tags, and the attributes' shape.
 
-Load balancers, listeners and target groups all carry their tags through the same
-``describe_tags`` / ``add_tags`` / ``remove_tags`` calls, and load balancers and target groups both
-keep settings as a list of string ``Key``/``Value`` attributes. The modules read and write them here.
+Load balancers and target groups both keep settings as a list of string ``Key``/``Value`` attributes. The
+tags of all three (listeners too) go through ``resource.Elbv2Tags``.
 """
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-
-
-def elbv2_client(module):
-    """The elbv2 client every call of these modules goes through, retried with jittered backoff."""
-    return module.client("elbv2", retry_decorator=jittered_backoff())
-
-
-def read_tags(module, client, arn, what):
-    """The tags of one elbv2 resource as a dict; ``what`` names it in an error message."""
-    try:
-        descriptions = client.describe_tags(aws_retry=True, ResourceArns=[arn])["TagDescriptions"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Unable to read the tags of {what}")
-    tags = descriptions[0].get("Tags", []) if descriptions else []
-    return boto3_tag_list_to_ansible_dict(tags)
-
-
-def write_tags(module, client, arn, to_set, to_remove, what):
-    """Apply a ``tags.tag_changes`` decision to one elbv2 resource."""
-    try:
-        if to_remove:
-            client.remove_tags(aws_retry=True, ResourceArns=[arn], TagKeys=list(to_remove))
-        if to_set:
-            client.add_tags(aws_retry=True, ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Unable to update the tags of {what}")
-
 
 def describe_by_name(calls, tags, kind, name):
     """(the load balancer or target group ``name`` as described, its attributes as a dict, its tags), or None

@@ -162,8 +162,16 @@ class TagAdapter:
     def from_aws(self, answer):
         return boto3_tag_list_to_ansible_dict(answer.get(self.tags_param) or [])
 
+    def target(self, resource):
+        """The resource as the tagging calls take it: one ARN, or (EC2, ELBv2) a list of one."""
+        return resource
+
+    def keys_to_aws(self, keys):
+        """The keys to remove as the untagging call takes them."""
+        return list(keys)
+
     def read(self, resource, what):
-        answer = self.calls.call(f"read the tags of {what}", self.list_operation, **{self.resource_param: resource})
+        answer = self.calls.call(f"read the tags of {what}", self.list_operation, **{self.resource_param: self.target(resource)})
         return self.from_aws(answer)
 
     def tags_at_create(self, tags):
@@ -173,9 +181,10 @@ class TagAdapter:
     def change(self, resource, what, to_set, to_remove):
         if to_remove:
             self.calls.call(f"remove tags of {what}", self.untag_operation,
-                            **{self.resource_param: resource, self.keys_param: list(to_remove)})
+                            **{self.resource_param: self.target(resource), self.keys_param: self.keys_to_aws(to_remove)})
         if to_set:
-            self.calls.call(f"tag {what}", self.tag_operation, **{self.resource_param: resource, self.tags_param: self.to_aws(to_set)})
+            self.calls.call(f"tag {what}", self.tag_operation,
+                            **{self.resource_param: self.target(resource), self.tags_param: self.to_aws(to_set)})
 
 
 class ListTags(TagAdapter):
@@ -221,16 +230,22 @@ class SecretTags(TagAdapter):
 
 
 class Ec2Tags(TagAdapter):
-    """EC2: ``create_tags`` / ``delete_tags`` over a list of resource ids; the describes return the tags."""
+    """EC2: ``create_tags`` / ``delete_tags`` over a list of resource ids, keys removed as ``{"Key"}`` entries;
+    the describes return the tags."""
+
+    tag_operation = "create_tags"
+    untag_operation = "delete_tags"
+    resource_param = "Resources"
+    keys_param = "Tags"
+
+    def target(self, resource):
+        return [resource]
+
+    def keys_to_aws(self, keys):
+        return [{"Key": key} for key in keys]
 
     def read(self, resource, what):
         raise NotImplementedError("EC2's describes return the tags: read them there")
-
-    def change(self, resource, what, to_set, to_remove):
-        if to_remove:
-            self.calls.call(f"remove tags of {what}", "delete_tags", Resources=[resource], Tags=[{"Key": key} for key in to_remove])
-        if to_set:
-            self.calls.call(f"tag {what}", "create_tags", Resources=[resource], Tags=self.to_aws(to_set))
 
 
 class Elbv2Tags(TagAdapter):
@@ -239,16 +254,14 @@ class Elbv2Tags(TagAdapter):
     list_operation = "describe_tags"
     tag_operation = "add_tags"
     untag_operation = "remove_tags"
+    resource_param = "ResourceArns"
 
-    def read(self, resource, what):
-        descriptions = self.calls.call(f"read the tags of {what}", "describe_tags", ResourceArns=[resource])["TagDescriptions"]
+    def target(self, resource):
+        return [resource]
+
+    def from_aws(self, answer):
+        descriptions = answer.get("TagDescriptions") or []
         return boto3_tag_list_to_ansible_dict(descriptions[0].get("Tags", []) if descriptions else [])
-
-    def change(self, resource, what, to_set, to_remove):
-        if to_remove:
-            self.calls.call(f"remove tags of {what}", "remove_tags", ResourceArns=[resource], TagKeys=list(to_remove))
-        if to_set:
-            self.calls.call(f"tag {what}", "add_tags", ResourceArns=[resource], Tags=self.to_aws(to_set))
 
 
 class RdsTags(TagAdapter):

@@ -237,9 +237,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import elbv2_client
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import read_tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import write_tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
@@ -466,7 +465,9 @@ class Listeners:
 
     def __init__(self, module):
         self.module = module
-        self.client = elbv2_client(module)
+        self.aws = ServiceCalls(module, "elbv2")
+        self.client = self.aws.client
+        self.tags = Elbv2Tags(self.aws)
 
     def load_balancer_arn(self, name):
         """The ARN of the load balancer called ``name``; MISSING when there is none."""
@@ -495,7 +496,7 @@ class Listeners:
         certificates = None
         if listener["Protocol"] == "HTTPS":
             certificates = self._certificates(listener["ListenerArn"])
-        tags = read_tags(self.module, self.client, listener["ListenerArn"], f"listener {listener['ListenerArn']}")
+        tags = self.tags.read(listener["ListenerArn"], f"listener {listener['ListenerArn']}")
         return current_state(listener, certificates, tags)
 
     def _certificates(self, arn):
@@ -580,8 +581,8 @@ def ensure_present(module, listeners, current):
             result["listener_arn"], decision["certificates_to_add"], decision["certificates_to_remove"]
         )
         if not decision["create"]:
-            write_tags(module, listeners.client, result["listener_arn"], decision["tags_to_set"],
-                       decision["tags_to_remove"], f"listener {result['listener_arn']}")
+            listeners.tags.change(result["listener_arn"], f"listener {result['listener_arn']}", decision["tags_to_set"],
+                                  decision["tags_to_remove"])
     module.exit_json(
         changed=decision["changed"],
         listener=result,
