@@ -10,6 +10,7 @@ Load balancers and target groups both keep settings as a list of string ``Key``/
 tags of all three (listeners too) go through ``resource.Elbv2Tags``.
 """
 
+
 def describe_by_name(calls, tags, kind, name):
     """(the load balancer or target group ``name`` as described, its attributes as a dict, its tags), or None
     when there is none. ``kind`` is ``load_balancer`` or ``target_group``; ``calls`` is the elbv2
