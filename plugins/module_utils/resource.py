@@ -65,6 +65,7 @@ NOT_FOUND_CODES = {
 
 # The codes each service answers for a create whose resource another caller created first.
 ALREADY_EXISTS_CODES = {
+    "elbv2": ("DuplicateLoadBalancerName",),
     "logs": ("ResourceAlreadyExistsException",),
     "rds": ("DBSubnetGroupAlreadyExists", "DBSubnetGroupAlreadyExistsFault", "DBClusterAlreadyExistsFault",
             "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault", "DBParameterGroupAlreadyExists",

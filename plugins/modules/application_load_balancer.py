@@ -185,6 +185,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
@@ -330,7 +331,10 @@ class LoadBalancer(Resource):
                 request["SecurityGroups"] = after["security_groups"]
             if after["tags"]:
                 request["Tags"] = self.tags.tags_at_create(after["tags"])
-            balancer = self.aws.call(f"create {self.what}", "create_load_balancer", **request)["LoadBalancers"][0]
+            created = self.aws.call(f"create {self.what}", "create_load_balancer", exists=None, **request)
+            if created is None:   # another run created it meanwhile with other settings: converged like an existing one
+                return CHANGED_MEANWHILE
+            balancer = created["LoadBalancers"][0]
             state.update({key: value for key, value in current_state(balancer, {}, after["tags"]).items() if key in IDENTITY})
         arn = state["load_balancer_arn"]
         for field in decision["fields"]:

@@ -9,11 +9,17 @@ on the same worker instead of building it again (about 30 s of ansible-playbook 
     GET  /_snapshot/pristine                      "true" while no AWS request has been served yet
     GET  /_snapshot/served                        how many AWS requests it has been sent so far
 
-Everything else is moto's own application, with one difference from moto made as AWS behaves
-(docs/emulator-gaps.md, RDS): ``DeleteDBCluster`` deletes the cluster's automated snapshots, as AWS does by
-default. moto keeps them, and names a new cluster's automatic snapshot ``rds:<cluster>-<minute>``, so a
-cluster deleted and created again within the same minute (a converge, destroy.yml, a converge: under a
-minute now) failed with ``DBClusterSnapshotAlreadyExistsFault``. The backends are moto's module-level ``BackendDict``
+Everything else is moto's own application, with two differences from moto made as AWS behaves
+(docs/emulator-gaps.md):
+
+- RDS: ``DeleteDBCluster`` deletes the cluster's automated snapshots, as AWS does by default. moto keeps them,
+  and names a new cluster's automatic snapshot ``rds:<cluster>-<minute>``, so a cluster deleted and created
+  again within the same minute (a converge, destroy.yml, a converge: under a minute now) failed with
+  ``DBClusterSnapshotAlreadyExistsFault``.
+- Elastic Load Balancing: ``CreateLoadBalancer`` with a name in use answers the existing load balancer when
+  the settings are the same and ``DuplicateLoadBalancerName`` otherwise, as AWS does. moto creates a second
+  load balancer of that name, so two converges that both looked the name up before either created it (the
+  concurrency test) left two behind, which AWS never does. The backends are moto's module-level ``BackendDict``
 singletons (one per service); they are pickled together, so that a backend holding another service's
 objects still shares them after a restore.
 """
@@ -179,6 +185,39 @@ def delete_automated_cluster_snapshots_with_their_cluster():
     RDSBackend.delete_db_cluster = delete_db_cluster
 
 
+# The settings CreateLoadBalancer compares, as (our backend argument, the load balancer attribute, the default).
+LOAD_BALANCER_SETTINGS = (("scheme", "scheme", "internet-facing"), ("loadbalancer_type", "type", "application"),
+                          ("ip_address_type", "ip_address_type", "ipv4"))
+
+
+def create_load_balancer_once_per_name():
+    """moto's ``ELBv2Backend.create_load_balancer``, idempotent per name as AWS's: the same settings answer the
+    load balancer of that name, other settings ``DuplicateLoadBalancerName``. One create at a time (the server
+    answers each request in a thread), so two at once cannot both find the name free."""
+    from moto.elbv2.exceptions import DuplicateLoadBalancerName   # pylint: disable=import-outside-toplevel
+    from moto.elbv2.models import ELBv2Backend   # pylint: disable=import-outside-toplevel
+
+    original = ELBv2Backend.create_load_balancer
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def create_load_balancer(self, name, security_groups, subnet_ids, *args, **kwargs):
+        with lock:
+            same_name = [balancer for balancer in self.load_balancers.values() if balancer.name == name]
+            if not same_name:
+                return original(self, name, security_groups, subnet_ids, *args, **kwargs)
+            existing = same_name[0]
+            if (all((getattr(existing, attribute) or default) == (kwargs.get(argument) or default)
+                    for argument, attribute, default in LOAD_BALANCER_SETTINGS)
+                    and sorted(existing.security_groups or []) == sorted(security_groups or [])
+                    and sorted(subnet.id for subnet in existing.subnets) == sorted(
+                        list(subnet_ids or []) + [m["SubnetId"] for m in kwargs.get("subnet_mappings") or []])):
+                return existing
+            raise DuplicateLoadBalancerName()
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -187,6 +226,7 @@ def main(argv=None):
     os.environ.setdefault("MOTO_PORT", str(args.port))   # as moto_server does: some answers carry URLs
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     delete_automated_cluster_snapshots_with_their_cluster()
+    create_load_balancer_once_per_name()
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True
     run_simple(args.host, args.port, SnapshotApplication(application), threaded=True, request_handler=MotoRequestHandler)
