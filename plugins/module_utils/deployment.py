@@ -14,20 +14,13 @@ Every call is retried with jittered backoff on throttling; an AWS error fails th
 being read; a resource that does not exist reads as ``None`` (or empty). Nothing here writes.
 """
 
-try:
-    import botocore.exceptions
-
-    BOTO_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import find_by_name
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 # filter_log_events pages read per time slice at most (each up to 10,000 events or 1 MB).
 MAX_LOG_PAGES = 20
-CERTIFICATE_NOT_FOUND = ["ResourceNotFoundException", "ValidationException", "InvalidArnException"]
+# What DescribeCertificate answers for an ARN that names no certificate (or no valid one): read as None.
+CERTIFICATE_NOT_FOUND = dict.fromkeys(("ResourceNotFoundException", "ValidationException", "InvalidArnException"))
 
 
 def _iso(value):
@@ -51,140 +44,85 @@ def certificate_summary(certificate):
     }
 
 
-def read_certificate(client, arn, fail):
-    """The certificate's summary, or None when no certificate has that ARN. ``fail(error, what)`` reports
-    any other error."""
-    try:
-        certificate = client.describe_certificate(aws_retry=True, CertificateArn=arn)["Certificate"]
-    except is_boto3_error_code(CERTIFICATE_NOT_FOUND):
-        return None
-    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-        fail(e, f"certificate {arn}")
-    return certificate_summary(certificate)
+def read_certificate(calls, arn):
+    """The certificate's summary, or None when no certificate has that ARN. ``calls``: ACM's
+    ``resource.ServiceCalls``."""
+    answer = calls.call(f"read certificate {arn}", "describe_certificate", answers=CERTIFICATE_NOT_FOUND, CertificateArn=arn)
+    return None if answer is None else certificate_summary(answer["Certificate"])
 
 
 class Reader:
-    """The read-only calls, each retried with jittered backoff on throttling."""
+    """The read-only calls, each through the service's ``resource.ServiceCalls`` (retried through
+    throttling, failing with what was being read; a resource that is not there reads as None)."""
 
     def __init__(self, module):
         self.module = module
-        self.retry = jittered_backoff()
-        self._clients = {}
+        self._calls = {}
 
-    def client(self, service):
-        if service not in self._clients:
-            self._clients[service] = self.module.client(service, retry_decorator=self.retry)
-        return self._clients[service]
-
-    def _fail(self, error, what):
-        self.module.fail_json_aws(error, msg=f"Unable to read {what}")
+    def calls(self, service):
+        if service not in self._calls:
+            self._calls[service] = ServiceCalls(self.module, service)
+        return self._calls[service]
 
     # Database tier -------------------------------------------------------------------------------
 
     def db_cluster(self, identifier):
-        try:
-            return self.client("rds").describe_db_clusters(aws_retry=True, DBClusterIdentifier=identifier)["DBClusters"][0]
-        except is_boto3_error_code("DBClusterNotFoundFault"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the Aurora cluster {identifier}")
+        found = self.calls("rds").call(f"read the Aurora cluster {identifier}", "describe_db_clusters", missing={},
+                                       DBClusterIdentifier=identifier).get("DBClusters")
+        return found[0] if found else None
 
     def db_instances(self, cluster_identifier):
         """The cluster's instances (every page)."""
-        instances, marker = [], None
-        try:
-            while True:
-                params = {"Filters": [{"Name": "db-cluster-id", "Values": [cluster_identifier]}]}
-                if marker:
-                    params["Marker"] = marker
-                answer = self.client("rds").describe_db_instances(aws_retry=True, **params)
-                instances += answer["DBInstances"]
-                marker = answer.get("Marker")
-                if not marker:
-                    return instances
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the instances of the Aurora cluster {cluster_identifier}")
+        return self.calls("rds").pages(f"read the instances of the Aurora cluster {cluster_identifier}", "describe_db_instances",
+                                       Filters=[{"Name": "db-cluster-id", "Values": [cluster_identifier]}])["DBInstances"]
 
     def secret(self, name):
         """The secret's description, or None when it does not exist or is scheduled for deletion."""
-        try:
-            secret = self.client("secretsmanager").describe_secret(aws_retry=True, SecretId=name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the secret {name}")
-        return None if secret.get("DeletedDate") else secret
+        secret = self.calls("secretsmanager").call(f"read the secret {name}", "describe_secret", missing=None, SecretId=name)
+        return None if secret is None or secret.get("DeletedDate") else secret
 
     def security_group_id(self, vpc_id, name):
-        try:
-            groups = self.client("ec2").describe_security_groups(
-                aws_retry=True,
-                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}],
-            )["SecurityGroups"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the security group {name}")
+        groups = self.calls("ec2").call(
+            f"read the security group {name}", "describe_security_groups",
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}],
+        )["SecurityGroups"]
         return groups[0]["GroupId"] if groups else None
 
     # ECR tier ------------------------------------------------------------------------------------
 
     def repository(self, name):
-        try:
-            return self.client("ecr").describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
-        except is_boto3_error_code("RepositoryNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the ECR repository {name}")
+        found = self.calls("ecr").call(f"read the ECR repository {name}", "describe_repositories", missing={},
+                                       repositoryNames=[name]).get("repositories")
+        return found[0] if found else None
 
     # Compute and scheduler tiers -----------------------------------------------------------------
 
     def ecs_cluster(self, name):
-        try:
-            clusters = self.client("ecs").describe_clusters(aws_retry=True, clusters=[name])["clusters"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the ECS cluster {name}")
+        clusters = self.calls("ecs").call(f"read the ECS cluster {name}", "describe_clusters", clusters=[name])["clusters"]
         return next((c for c in clusters if c.get("status") == "ACTIVE"), None)
 
     def ecs_services(self, cluster, names):
         """``{name: service}`` for those of ``names`` that the cluster holds (in any status), in one call
         (ECS describes up to 10 services at once); {} when the cluster does not exist."""
-        try:
-            services = self.client("ecs").describe_services(aws_retry=True, cluster=cluster, services=list(names))["services"]
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return {}
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, "the ECS services " + ", ".join(names))
+        services = self.calls("ecs").call("read the ECS services " + ", ".join(names), "describe_services", missing={},
+                                          cluster=cluster, services=list(names)).get("services", [])
         return {service["serviceName"]: service for service in services}
 
     def ecs_service(self, cluster, name):
         return self.ecs_services(cluster, [name]).get(name)
 
     def task_definition(self, arn):
-        try:
-            return self.client("ecs").describe_task_definition(aws_retry=True, taskDefinition=arn)["taskDefinition"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the task definition {arn}")
+        return self.calls("ecs").call(f"read the task definition {arn}", "describe_task_definition", taskDefinition=arn)["taskDefinition"]
 
     def load_balancer(self, name):
-        try:
-            return self.client("elbv2").describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"][0]
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the load balancer {name}")
+        return find_by_name(self.calls("elbv2"), "load_balancer", name, f"read the load balancer {name}")
 
     def target_group(self, name):
-        try:
-            return self.client("elbv2").describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"][0]
-        except is_boto3_error_code("TargetGroupNotFound"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the target group {name}")
+        return find_by_name(self.calls("elbv2"), "target_group", name, f"read the target group {name}")
 
     def target_health(self, arn):
-        try:
-            return self.client("elbv2").describe_target_health(aws_retry=True, TargetGroupArn=arn)["TargetHealthDescriptions"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the health of the targets of {arn}")
+        return self.calls("elbv2").call(f"read the health of the targets of {arn}", "describe_target_health",
+                                        TargetGroupArn=arn)["TargetHealthDescriptions"]
 
     # Logs ----------------------------------------------------------------------------------------
 
@@ -192,38 +130,32 @@ class Reader:
         """Read page by page with ``name`` as the prefix, until ``name`` itself is found (more groups
         than a page holds may share the prefix)."""
         params = {"logGroupNamePrefix": name}
-        try:
-            while True:
-                answer = self.client("logs").describe_log_groups(aws_retry=True, **params)
-                if log_group_named(answer.get("logGroups", []), name):
-                    return True
-                if not answer.get("nextToken"):
-                    return False
-                params["nextToken"] = answer["nextToken"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the log group {name}")
+        while True:
+            answer = self.calls("logs").call(f"read the log group {name}", "describe_log_groups", **params)
+            if log_group_named(answer.get("logGroups", []), name):
+                return True
+            if not answer.get("nextToken"):
+                return False
+            params["nextToken"] = answer["nextToken"]
 
     def log_events(self, group, start_ms, end_ms):
         """The events of every stream of ``group`` from ``start_ms`` (included) to ``end_ms`` (excluded),
         in the order AWS returns them (at most MAX_LOG_PAGES pages); None when the group does not exist."""
         events, token = [], None
-        try:
-            for _page in range(MAX_LOG_PAGES):
-                params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms}
-                if token:
-                    params["nextToken"] = token
-                answer = self.client("logs").filter_log_events(aws_retry=True, **params)
-                events += answer.get("events", [])
-                token = answer.get("nextToken")
-                if not token:
-                    break
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"the log events of {group}")
+        for _page in range(MAX_LOG_PAGES):
+            params = {"logGroupName": group, "startTime": start_ms, "endTime": end_ms}
+            if token:
+                params["nextToken"] = token
+            answer = self.calls("logs").call(f"read the log events of {group}", "filter_log_events", missing=None, **params)
+            if answer is None:
+                return None
+            events += answer.get("events", [])
+            token = answer.get("nextToken")
+            if not token:
+                break
         return events
 
     # Certificate ---------------------------------------------------------------------------------
 
     def certificate(self, arn):
-        return read_certificate(self.client("acm"), arn, self._fail)
+        return read_certificate(self.calls("acm"), arn)

@@ -4,26 +4,34 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What the Elastic Load Balancing (elbv2) modules share: the describe of a load balancer or target group
-with its attributes and tags, and the attributes' shape.
+(with its attributes and tags for the modules that manage them; alone for module_utils/deployment.py's
+reads), and the attributes' shape.
 
 Load balancers and target groups both keep settings as a list of string ``Key``/``Value`` attributes. The
 tags of all three (listeners too) go through ``resource.Elbv2Tags``.
 """
 
 
+def find_by_name(calls, kind, name, action=None):
+    """The load balancer or target group ``name`` as DescribeLoadBalancers / DescribeTargetGroups describe it,
+    or None when there is none. ``kind`` is ``load_balancer`` or ``target_group``; ``calls`` is the elbv2
+    ``resource.ServiceCalls``; ``action`` says what a failure was doing (by default: describe it)."""
+    plural = "LoadBalancers" if kind == "load_balancer" else "TargetGroups"
+    found = calls.call(action or f"describe {kind.replace('_', ' ')} {name}", f"describe_{kind}s", missing={}, Names=[name]).get(plural)
+    return found[0] if found else None
+
+
 def describe_by_name(calls, tags, kind, name):
     """(the load balancer or target group ``name`` as described, its attributes as a dict, its tags), or None
-    when there is none. ``kind`` is ``load_balancer`` or ``target_group``; ``calls`` is the elbv2
-    ``resource.ServiceCalls`` and ``tags`` its ``Elbv2Tags``."""
+    when there is none: :func:`find_by_name`, then its attributes and tags (``tags``: the ``Elbv2Tags``)."""
     what = f"{kind.replace('_', ' ')} {name}"
-    plural = "LoadBalancers" if kind == "load_balancer" else "TargetGroups"
     arn_key = "LoadBalancerArn" if kind == "load_balancer" else "TargetGroupArn"
-    found = calls.call(f"describe {what}", f"describe_{kind}s", missing={}, Names=[name]).get(plural)
-    if not found:
+    found = find_by_name(calls, kind, name)
+    if found is None:
         return None
-    arn = found[0][arn_key]
+    arn = found[arn_key]
     attributes = calls.call(f"read the attributes of {what}", f"describe_{kind}_attributes", **{arn_key: arn})["Attributes"]
-    return found[0], attributes_dict(attributes), tags.read(arn, what)
+    return found, attributes_dict(attributes), tags.read(arn, what)
 
 
 def attributes_dict(attributes):

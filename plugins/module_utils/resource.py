@@ -54,6 +54,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling
 # The codes each service answers for a resource that is not there (botocore's service names).
 NOT_FOUND_CODES = {
     "elbv2": ("LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"),
+    "ec2": ("InvalidGroup.NotFound",),
     "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
     "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),
     "logs": ("ResourceNotFoundException",),
@@ -66,6 +67,7 @@ NOT_FOUND_CODES = {
 # The codes each service answers for a create whose resource another caller created first.
 ALREADY_EXISTS_CODES = {
     "elbv2": ("DuplicateLoadBalancerName",),
+    "ec2": ("InvalidGroup.Duplicate",),
     "logs": ("ResourceAlreadyExistsException",),
     "rds": ("DBSubnetGroupAlreadyExists", "DBSubnetGroupAlreadyExistsFault", "DBClusterAlreadyExistsFault",
             "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault", "DBParameterGroupAlreadyExists",
@@ -100,12 +102,13 @@ class ServiceCalls:
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self.module.fail_json_aws(e, msg=f"Unable to {action}")
 
-    def call(self, action, operation, missing=_RAISE, exists=_RAISE, refusals=None, **params):
+    def call(self, action, operation, missing=_RAISE, exists=_RAISE, refusals=None, answers=None, **params):
         """``client.<operation>(**params)``, retried. ``missing`` is returned when the resource is not there
         (one of the service's not-found codes), ``exists`` when a create finds it made meanwhile (one of its
-        already-exists codes); without them those are failures too. ``refusals`` maps an error code AWS
-        answers when it refuses the call to the problem the module fails with instead of AWS's words
-        (see :func:`fail_with`; a callable gives it when the refusal comes)."""
+        already-exists codes); without them those are failures too. ``answers`` maps other error codes to the
+        value returned for them (a read that tells two absences apart, a malformed id read as no resource).
+        ``refusals`` maps an error code AWS answers when it refuses the call to the problem the module fails
+        with instead of AWS's words (see :func:`fail_with`; a callable gives it when the refusal comes)."""
         with self.failing(action):
             try:
                 return getattr(self.client, operation)(aws_retry=True, **params)
@@ -114,15 +117,15 @@ class ServiceCalls:
                 if code in (refusals or {}):
                     refusal = refusals[code]
                     fail_with(self.module, refusal() if callable(refusal) else refusal)
-                return self._answer(e, missing, exists)
+                return self._answer(e, missing, exists, answers)
 
-    def pages(self, action, operation, missing=_RAISE, **params):
+    def pages(self, action, operation, missing=_RAISE, answers=None, **params):
         """Every page of a paginated read, merged (amazon.aws's ``paginated_query_with_retries``)."""
         with self.failing(action):
             try:
                 return paginated_query_with_retries(self.client, operation, retry_decorator=self.retry, **params)
             except botocore.exceptions.ClientError as e:
-                return self._answer(e, missing, _RAISE)
+                return self._answer(e, missing, _RAISE, answers)
 
     def wait(self, waiter_name, what, timeout, delay, **params):
         """Waits (the client's ``waiter_name``, polled every ``delay`` s, through throttling) until ``what``
@@ -133,9 +136,11 @@ class ServiceCalls:
         except botocore.exceptions.WaiterError as e:
             self.module.fail_json_aws(e, msg=f"{what} did not become {waiter_name.split('_')[-1]} within {timeout} s")
 
-    def _answer(self, error, missing, exists):
-        """The value given for a not-found or already-exists error; any other error goes on up."""
+    def _answer(self, error, missing, exists, answers=None):
+        """The value given for a not-found, already-exists or ``answers`` error; any other error goes on up."""
         code = error.response.get("Error", {}).get("Code")
+        if code in (answers or {}):
+            return answers[code]
         if missing is not _RAISE and code in self.not_found:
             return missing
         if exists is not _RAISE and code in self.already_exists:

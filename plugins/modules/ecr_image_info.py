@@ -82,15 +82,9 @@ recent_tags:
   elements: str
 """
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 
 def _iso(value):
@@ -118,33 +112,29 @@ def recent_tags(details, count):
     return tags[:max(0, count)]
 
 
+NO_REPOSITORY = "no repository"
+
+
 class Images:
+    """The two reads, through ECR's ``resource.ServiceCalls`` (retried through throttling, failing with what
+    was being read)."""
+
     def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("ecr", retry_decorator=self.retry)
+        self.aws = ServiceCalls(module, "ecr")
 
     def by_tag(self, repository, tag):
         """(the repository exists, the image detail or None)."""
-        try:
-            details = self.client.describe_images(aws_retry=True, repositoryName=repository, imageIds=[{"imageTag": tag}])
-        except is_boto3_error_code("RepositoryNotFoundException"):
+        details = self.aws.call(f"describe image {repository}:{tag}", "describe_images",
+                                answers={"RepositoryNotFoundException": NO_REPOSITORY, "ImageNotFoundException": {}},
+                                repositoryName=repository, imageIds=[{"imageTag": tag}])
+        if details == NO_REPOSITORY:
             return False, None
-        except is_boto3_error_code("ImageNotFoundException"):  # pylint: disable=duplicate-except
-            return True, None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe image {repository}:{tag}")
         found = details.get("imageDetails") or []
         return True, (found[0] if found else None)
 
     def all(self, repository):
-        try:
-            return paginated_query_with_retries(
-                self.client, "describe_images", retry_decorator=self.retry, repositoryName=repository,
-                filter={"tagStatus": "TAGGED"},
-            )["imageDetails"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to list the images of repository {repository}")
+        return self.aws.pages(f"list the images of repository {repository}", "describe_images",
+                              repositoryName=repository, filter={"tagStatus": "TAGGED"})["imageDetails"]
 
 
 def main():

@@ -189,17 +189,9 @@ problems:
 
 import ipaddress
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import read_certificate
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 
 JWT_HINT = 'aws ssm put-parameter --name "{name}" --type "SecureString" --value "your-secure-jwt-secret-key"'
 
@@ -345,68 +337,36 @@ def parameter_problems(required, existing):
     ]
 
 
-class Reader:
-    """The read calls, each retried with jittered backoff on throttling."""
-
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-
-    def client(self, service):
-        return self.module.client(service, retry_decorator=self.retry)
-
-    def all_pages(self, client, operation, **params):
-        """Every page of a paginated read, each page retried like any other call."""
-        return paginated_query_with_retries(client, operation, retry_decorator=self.retry, **params)
-
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to read {what}")
+class NetworkReader(Reader):
+    """The read calls of the import, through each service's ``resource.ServiceCalls`` (module_utils/deployment.py):
+    retried through throttling, an error fails the module with what was being read."""
 
     def caller_identity(self):
-        try:
-            return self.client("sts").get_caller_identity(aws_retry=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "the identity of the credentials in use")
+        return self.calls("sts").call("read the identity of the credentials in use", "get_caller_identity")
 
     def vpc(self, vpc_id):
-        ec2 = self.client("ec2")
-        try:
-            vpcs = ec2.describe_vpcs(aws_retry=True, VpcIds=[vpc_id])["Vpcs"]
-        except is_boto3_error_code(["InvalidVpcID.NotFound", "InvalidVpcID.Malformed"]):
+        ec2 = self.calls("ec2")
+        vpcs = ec2.call(f"read VPC {vpc_id}", "describe_vpcs", answers=dict.fromkeys(("InvalidVpcID.NotFound", "InvalidVpcID.Malformed")),
+                        VpcIds=[vpc_id])
+        if vpcs is None:
             return None, [], []
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"VPC {vpc_id}")
         filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
-        try:
-            subnets = self.all_pages(ec2, "describe_subnets", Filters=filters)["Subnets"]
-            tables = self.all_pages(ec2, "describe_route_tables", Filters=filters)["RouteTables"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"the subnets and route tables of VPC {vpc_id}")
-        return (vpcs[0] if vpcs else None), subnets, tables
+        what = f"read the subnets and route tables of VPC {vpc_id}"
+        subnets = ec2.pages(what, "describe_subnets", Filters=filters)["Subnets"]
+        tables = ec2.pages(what, "describe_route_tables", Filters=filters)["RouteTables"]
+        return (vpcs["Vpcs"][0] if vpcs["Vpcs"] else None), subnets, tables
 
     def zone_name(self, zone_id):
-        try:
-            zone = self.client("route53").get_hosted_zone(aws_retry=True, Id=zone_id)["HostedZone"]
-        except is_boto3_error_code(["NoSuchHostedZone", "InvalidInput"]):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"hosted zone {zone_id}")
-        return zone["Name"].rstrip(".")
-
-    def certificate(self, arn):
-        return read_certificate(self.client("acm"), arn, self._fail)
+        zone = self.calls("route53").call(f"read hosted zone {zone_id}", "get_hosted_zone",
+                                          answers=dict.fromkeys(("NoSuchHostedZone", "InvalidInput")), Id=zone_id)
+        return None if zone is None else zone["HostedZone"]["Name"].rstrip(".")
 
     def existing_parameters(self, names):
-        if not names:
-            return set()
         found = set()
-        ssm = self.client("ssm")
-        try:
-            for start in range(0, len(names), 50):
-                filters = [{"Key": "Name", "Option": "Equals", "Values": names[start:start + 50]}]
-                found.update(p["Name"] for p in self.all_pages(ssm, "describe_parameters", ParameterFilters=filters)["Parameters"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "SSM parameters " + ", ".join(names))
+        for start in range(0, len(names), 50):
+            filters = [{"Key": "Name", "Option": "Equals", "Values": names[start:start + 50]}]
+            found.update(p["Name"] for p in self.calls("ssm").pages("read SSM parameters " + ", ".join(names), "describe_parameters",
+                                                                    ParameterFilters=filters)["Parameters"])
         return found
 
 
@@ -423,7 +383,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    reader = Reader(module)
+    reader = NetworkReader(module)
     region = module.region
     caller = reader.caller_identity()
     account_id = caller["Account"]

@@ -157,15 +157,6 @@ existing:
       sample: [{"resource_id": "vpc-0123456789abcdef0", "log_group_name": "/vpc/nestjs-playground-dev/flow-logs"}]
 """
 
-try:
-    import botocore.exceptions
-
-    BOTO_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:
-    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
@@ -229,8 +220,8 @@ def anything_found(existing):
 
 class Leftovers(Reader):
     """``left_<kind>``: what is left of each kind asked for. The read-only calls (module_utils/deployment.py's,
-    and these), each retried with jittered backoff on
-    throttling; an error fails the module with what was being read."""
+    and these) go through each service's ``resource.ServiceCalls``: retried through throttling, an error
+    fails the module with what was being read."""
 
     def left_ecs_services(self, asked):
         described = {}
@@ -239,37 +230,25 @@ class Leftovers(Reader):
         return services_left(asked, described)
 
     def left_task_definition_families(self, families):
+        ecs = self.calls("ecs")
         left = []
         for family in unique(families):
-            try:
-                if active_revision_arns(self.client("ecs"), self.retry, family):
+            with ecs.failing(f"read the ACTIVE task definitions of the family {family}"):
+                if active_revision_arns(ecs.client, ecs.retry, family):
                     left.append(family)
-            except BOTO_ERRORS as e:
-                self._fail(e, f"the ACTIVE task definitions of the family {family}")
         return left
 
     def left_iam_roles(self, names):
-        left = []
-        for name in unique(names):
-            try:
-                self.client("iam").get_role(aws_retry=True, RoleName=name)
-            except is_boto3_error_code("NoSuchEntity"):
-                continue
-            except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
-                self._fail(e, f"the IAM role {name}")
-            left.append(name)
-        return left
+        return [name for name in unique(names)
+                if self.calls("iam").call(f"read the IAM role {name}", "get_role", answers={"NoSuchEntity": None}, RoleName=name)]
 
     def left_security_groups(self, asked):
         if not asked["names"]:
             return {"vpc_id": asked["vpc_id"], "names": []}
-        try:
-            groups = paginated_query_with_retries(
-                self.client("ec2"), "describe_security_groups", retry_decorator=self.retry,
-                Filters=[{"Name": "vpc-id", "Values": [asked["vpc_id"]]}, {"Name": "group-name", "Values": unique(asked["names"])}],
-            )["SecurityGroups"]
-        except BOTO_ERRORS as e:
-            self._fail(e, f"the security groups of {asked['vpc_id']}")
+        groups = self.calls("ec2").pages(
+            f"read the security groups of {asked['vpc_id']}", "describe_security_groups",
+            Filters=[{"Name": "vpc-id", "Values": [asked["vpc_id"]]}, {"Name": "group-name", "Values": unique(asked["names"])}],
+        )["SecurityGroups"]
         return security_groups_left(asked, groups)
 
     def left_log_groups(self, names):
@@ -279,13 +258,8 @@ class Leftovers(Reader):
         if not asked:
             return []
         resources = unique([pair["resource_id"] for pair in asked])
-        try:
-            flow_logs = paginated_query_with_retries(
-                self.client("ec2"), "describe_flow_logs", retry_decorator=self.retry,
-                Filter=[{"Name": "resource-id", "Values": resources}],
-            )["FlowLogs"]
-        except BOTO_ERRORS as e:
-            self._fail(e, "the flow logs of " + ", ".join(resources))
+        flow_logs = self.calls("ec2").pages("read the flow logs of " + ", ".join(resources), "describe_flow_logs",
+                                            Filter=[{"Name": "resource-id", "Values": resources}])["FlowLogs"]
         return flow_logs_left(asked, flow_logs)
 
 

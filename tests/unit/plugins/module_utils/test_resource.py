@@ -98,6 +98,29 @@ def test_an_already_exists_code_is_the_exists_value_and_an_access_error_fails():
             calls.call("create it", "create_log_group", exists="there", missing=None, logGroupName="/ecs/app")
 
 
+def test_answers_give_each_listed_code_its_own_value_and_other_codes_still_fail():
+    module = FakeModule()
+    calls = ServiceCalls(module, "ecr")
+    answers = {"RepositoryNotFoundException": "no repository", "ImageNotFoundException": {}}
+    params = {"repositoryName": "app", "imageIds": [{"imageTag": "v1"}]}
+    with module.stubber("ecr") as stubber:
+        stubber.add_client_error("describe_images", service_error_code="RepositoryNotFoundException", expected_params=params)
+        stubber.add_client_error("describe_images", service_error_code="ImageNotFoundException", expected_params=params)
+        stubber.add_client_error("describe_images", service_error_code="AccessDeniedException", expected_params=params)
+        assert calls.call("describe image app:v1", "describe_images", answers=answers, **params) == "no repository"
+        assert calls.call("describe image app:v1", "describe_images", answers=answers, **params) == {}
+        with pytest.raises(Failed, match="^Unable to describe image app:v1: .*AccessDenied"):
+            calls.call("describe image app:v1", "describe_images", answers=answers, **params)
+
+
+def test_a_paginated_read_answers_listed_codes_too():
+    module = FakeModule()
+    calls = ServiceCalls(module, "ec2")
+    with module.stubber("ec2") as stubber:
+        stubber.add_client_error("describe_subnets", service_error_code="InvalidVpcID.NotFound")
+        assert calls.pages("read the subnets", "describe_subnets", answers={"InvalidVpcID.NotFound": None}) is None
+
+
 def test_map_tags_read_and_change_by_arn_as_a_dict():
     module = FakeModule()
     tags = MapTags(ServiceCalls(module, "logs"))
