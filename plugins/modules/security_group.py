@@ -169,17 +169,17 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-
 # The sources a rule can admit, as AWS lists them in an IpPermission and as this module names them.
 SOURCES = (
     ("IpRanges", "CidrIp", "cidr_ipv4"),
@@ -285,45 +285,20 @@ def check_ingress(module):
             module.fail_json(msg=f"ingress[{index}] needs ports for protocol {entry['protocol']} (only -1 admits every port)")
 
 
-class SecurityGroups:
-    """The EC2 calls this module makes, each retried with jittered backoff on throttling; right after a group
-    is created, also on the InvalidGroup.NotFound that AWS answers until the new group is visible."""
+class SecurityGroups(ServiceCalls):
+    """The EC2 calls of this module; right after a group is created, the rules' calls also ride out the
+    InvalidGroup.NotFound that AWS answers until the new group is visible."""
 
     def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("ec2", retry_decorator=self.retry)
-        # call(method, **request): a client call that also rides out a new group not yet visible.
+        super().__init__(module, "ec2")
+        # new_group_call(method, **request): a client call that also rides out a new group not yet visible.
         self.new_group_call = jittered_backoff(retries=10, delay=1, max_delay=10, catch_extra_error_codes=[
             "InvalidGroup.NotFound"])(lambda method, **request: getattr(self.client, method)(**request))
-
-    def describe(self, vpc_id, names):
-        """{name: the group as AWS describes it} for those of ``names`` that exist in the VPC (one call)."""
-        try:
-            pages = paginated_query_with_retries(
-                self.client, "describe_security_groups", retry_decorator=self.retry,
-                Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": sorted(set(names))}])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe the security groups {', '.join(sorted(set(names)))} of {vpc_id}")
-        return {group["GroupName"]: group for group in pages.get("SecurityGroups", [])}
-
-    def create(self, name, description, vpc_id, tags):
-        """The new group's id; None when another run created it first (it is then converged instead)."""
-        request = {"GroupName": name, "Description": description, "VpcId": vpc_id}
-        if tags:
-            request["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": ansible_dict_to_boto3_tag_list(tags)}]
-        try:
-            return self.client.create_security_group(aws_retry=True, **request)["GroupId"]
-        except is_boto3_error_code("InvalidGroup.Duplicate"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to create security group {name} in {vpc_id}")
 
     def change_rules(self, group_id, authorize, revoke, describe):
         """Revokes, authorizes and re-describes rules. A rule another run revoked or authorized meanwhile (AWS then
         refuses the whole batch) is left as that run left it, and the rest of the batch is applied rule by rule."""
-        call = self.new_group_call
-        try:
+        with self.failing(f"change the ingress rules of security group {group_id}"):
             for method, rules, done_meanwhile in (
                 ("revoke_security_group_ingress", [dict(r, description=None) for r in revoke], "InvalidPermission.NotFound"),
                 ("authorize_security_group_ingress", authorize, "InvalidPermission.Duplicate"),
@@ -335,32 +310,12 @@ class SecurityGroups:
                     if not batch:
                         continue
                     try:
-                        call(method, GroupId=group_id, IpPermissions=[permission(rule) for rule in batch])
+                        self.new_group_call(method, GroupId=group_id, IpPermissions=[permission(rule) for rule in batch])
                     except botocore.exceptions.ClientError as e:
                         if e.response.get("Error", {}).get("Code") != done_meanwhile:
                             raise
                         if len(batch) > 1:   # which rule it was, AWS does not say: one by one
                             batches.extend([rule] for rule in batch)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to change the ingress rules of security group {group_id}")
-
-    def retag(self, group_id, to_set, to_remove):
-        call = self.new_group_call
-        try:
-            if to_remove:
-                call("delete_tags", Resources=[group_id], Tags=[{"Key": key} for key in to_remove])
-            if to_set:
-                call("create_tags", Resources=[group_id], Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update the tags of security group {group_id}")
-
-    def delete(self, group_id):
-        try:
-            self.client.delete_security_group(aws_retry=True, GroupId=group_id)
-        except is_boto3_error_code("InvalidGroup.NotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete security group {group_id}")
 
 
 def state_of(group):
@@ -369,73 +324,101 @@ def state_of(group):
             "tags": boto3_tag_list_to_ansible_dict(group.get("Tags") or [])}
 
 
-def ensure_absent(module, groups, name, vpc_id):
-    group = groups.describe(vpc_id, [name]).get(name)
-    if group is None:
-        module.exit_json(changed=False, group_id=None, group_name=name, vpc_id=vpc_id, diff=make_diff({}, {}))
-    if not module.check_mode:
-        groups.delete(group["GroupId"])
-    module.exit_json(changed=True, group_id=None, group_name=name, vpc_id=vpc_id, diff=make_diff(state_of(group), {}))
+class SecurityGroup(Resource):
+    """The security group ``name`` of the VPC ``vpc_id``, and the groups its rules name (``self.ids``: {name: id})."""
 
+    tag_adapter = Ec2Tags
+    kind = "security group"
 
-def source_groups(module, groups, vpc_id, found):
-    """{name: id or None} of the groups the rules name; creates a missing one that has a description to create it
-    with (not in check mode), and fails on a missing one that has none."""
-    ids = {}
-    created = False
-    for entry in module.params["ingress"] or []:
-        name = entry.get("source_group_name")
-        if not name or name in ids:
-            continue
-        if name in found:
-            ids[name] = found[name]["GroupId"]
-        elif not entry.get("source_group_description"):
-            module.fail_json(msg=f"The security group {name} that a rule of {module.params['name']} admits does not "
-                                 f"exist in {vpc_id}; give source_group_description to create it")
+    def __init__(self, module):
+        super().__init__(module)
+        self.vpc_id = self.params["vpc_id"]
+        self.aws = SecurityGroups(module)
+        self.tags = self.tag_adapter(self.aws)
+        self.ids = {}
+
+    def find(self, names):
+        """{name: the group as AWS describes it} for those of ``names`` that exist in the VPC (one call)."""
+        names = sorted(set(names))
+        pages = self.aws.pages(f"describe the security groups {', '.join(names)} of {self.vpc_id}", "describe_security_groups",
+                               Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}, {"Name": "group-name", "Values": names}])
+        return {group["GroupName"]: group for group in pages.get("SecurityGroups", [])}
+
+    def describe(self):
+        names = [self.name]
+        if self.params["state"] == "present":   # the groups the rules name, in the same call
+            names += [entry["source_group_name"] for entry in self.params["ingress"] or [] if entry.get("source_group_name")]
+        found = self.find(names)
+        self.ids = {name: group["GroupId"] for name, group in found.items()}
+        return found.get(self.name)
+
+    def create(self, name, description, tags):
+        """The new group's id; None when another run created it first (it is then converged instead)."""
+        request = {"GroupName": name, "Description": description, "VpcId": self.vpc_id}
+        if tags:
+            request["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": self.tags.tags_at_create(tags)}]
+        created = self.aws.call(f"create security group {name} in {self.vpc_id}", "create_security_group", exists=None, **request)
+        return created and created["GroupId"]
+
+    def plan(self, current):
+        params = self.params
+        if current is None and not params["description"]:
+            return {"problem": f"The security group {self.name} does not exist in {self.vpc_id}; description is required to create it"}
+        warnings = []
+        if current is not None and params["description"] and current.get("Description") != params["description"]:
+            warnings.append(f"The security group {self.name} keeps its description {current.get('Description')!r}: AWS cannot "
+                            f"change it to {params['description']!r} (delete the group and converge again to replace it)")
+        sources = {}   # the groups the rules name that do not exist: {name: the description to create them with}
+        for entry in params["ingress"] or []:
+            name = entry.get("source_group_name")
+            if not name or name in self.ids or name in sources:
+                continue
+            if not entry.get("source_group_description"):
+                return {"problem": f"The security group {name} that a rule of {self.name} admits does not exist in {self.vpc_id}; "
+                                   "give source_group_description to create it"}
+            sources[name] = entry["source_group_description"]
+
+        before = state_of(current) if current is not None else {}
+        current_rules = before.get("ingress", [])
+        if params["ingress"] is None:
+            wanted, purge = current_rules, False
         else:
-            created = True
-            ids[name] = None if module.check_mode else (
-                groups.create(name, entry["source_group_description"], vpc_id, None)
-                or groups.describe(vpc_id, [name])[name]["GroupId"])
-    return ids, created
+            wanted, purge = desired_rules(params["ingress"], self.ids), params["purge_ingress"]
+        authorize, revoke, describe = plan_rules(current_rules, wanted, purge)
+        to_set, to_remove = ({}, []) if current is None else tag_changes(before["tags"], params["tags"], params["purge_tags"])
+        after = {"ingress": rules_after(current_rules, wanted, purge),
+                 "tags": tags_after(before.get("tags", {}), params["tags"], params["purge_tags"])}
+        return {"sources": sources, "authorize": authorize, "revoke": revoke, "describe": describe, "tags_to_set": to_set,
+                "tags_to_remove": to_remove, "before": before, "after": after, "warnings": warnings,
+                "changed": current is None or bool(sources or authorize or revoke or describe or to_set or to_remove)}
 
+    def apply(self, decision, current):
+        if decision["sources"]:
+            for name, description in decision["sources"].items():
+                self.ids[name] = self.create(name, description, None) or self.find([name])[name]["GroupId"]
+            # The rules name the groups just created by their ids: in the calls, the result and the diff.
+            decision.update(self.plan(current))
+        group_id = current["GroupId"] if current is not None else None
+        if current is None:
+            group_id = self.create(self.name, self.params["description"], decision["after"]["tags"])
+            if group_id is None:
+                self.module.warn(f"The security group {self.name} was created by another run meanwhile; converging it")
+                return CHANGED_MEANWHILE
+        self.aws.change_rules(group_id, decision["authorize"], decision["revoke"], decision["describe"])
+        self.tags.change(group_id, f"security group {group_id}", decision["tags_to_set"], decision["tags_to_remove"])
+        return dict(current or {}, GroupId=group_id)
 
-def ensure_present(module, groups, name, vpc_id):
-    params = module.params
-    names = [name] + [entry["source_group_name"] for entry in params["ingress"] or [] if entry.get("source_group_name")]
-    found = groups.describe(vpc_id, names)
-    group = found.get(name)
-    if group is None and not params["description"]:
-        module.fail_json(msg=f"The security group {name} does not exist in {vpc_id}; description is required to create it")
-    if group is not None and params["description"] and group.get("Description") != params["description"]:
-        module.warn(f"The security group {name} keeps its description {group.get('Description')!r}: AWS cannot change "
-                    f"it to {params['description']!r} (delete the group and converge again to replace it)")
-    ids, created_sources = source_groups(module, groups, vpc_id, found)
+    def owned(self, current):
+        return state_of(current)
 
-    before = state_of(group) if group is not None else {}
-    current_rules = before.get("ingress", [])
-    if params["ingress"] is None:
-        wanted, purge = current_rules, False
-    else:
-        wanted, purge = desired_rules(params["ingress"], ids), params["purge_ingress"]
-    authorize, revoke, describe = plan_rules(current_rules, wanted, purge)
-    to_set, to_remove = ({}, []) if group is None else tag_changes(before["tags"], params["tags"], params["purge_tags"])
-    after = {"ingress": rules_after(current_rules, wanted, purge),
-             "tags": tags_after(before.get("tags", {}), params["tags"], params["purge_tags"])}
-    changed = group is None or created_sources or bool(authorize or revoke or describe or to_set or to_remove)
+    def delete(self, current):
+        group_id = current["GroupId"]
+        self.aws.call(f"delete security group {group_id}", "delete_security_group", missing=None, GroupId=group_id)
 
-    group_id = group["GroupId"] if group is not None else None
-    if changed and not module.check_mode:
-        if group is None:
-            group_id = groups.create(name, params["description"], vpc_id, after["tags"])
-            if group_id is None:   # created meanwhile by another run: converge that one
-                module.warn(f"The security group {name} was created by another run meanwhile; converging it")
-                return ensure_present(module, groups, name, vpc_id)
-        groups.change_rules(group_id, authorize, revoke, describe)
-        groups.retag(group_id, to_set, to_remove)
-    module.exit_json(changed=changed, group_id=group_id, group_name=name, vpc_id=vpc_id,
-                     description=group.get("Description") if group is not None else params["description"],
-                     ingress=after["ingress"], tags=after["tags"], diff=make_diff(before, after))
+    def result(self, decision, state):
+        return {"group_id": (state or {}).get("GroupId"), "group_name": self.name, "vpc_id": self.vpc_id,
+                "description": (state or {}).get("Description", self.params["description"]),
+                "ingress": decision["after"]["ingress"], "tags": decision["after"]["tags"]}
 
 
 def main():
@@ -460,10 +443,9 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     check_ingress(module)
-    groups = SecurityGroups(module)
-    if module.params["state"] == "absent":
-        ensure_absent(module, groups, module.params["name"], module.params["vpc_id"])
-    ensure_present(module, groups, module.params["name"], module.params["vpc_id"])
+    result = run(module, SecurityGroup(module), "security_group")
+    group = result.pop("security_group") or {"group_id": None, "group_name": module.params["name"], "vpc_id": module.params["vpc_id"]}
+    module.exit_json(**result, **group)
 
 
 if __name__ == "__main__":
