@@ -9,11 +9,14 @@ secret named (the module's ``name`` option)."""
 
 import json
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 
 class SecretStore:
+    """One secret holding a JSON document: its calls, and the removal both modules share."""
+
     def __init__(self, module, kind):
         """``kind`` names what the secret holds, for the message when it holds no JSON object."""
         self.module = module
@@ -62,3 +65,17 @@ class SecretStore:
         """Deletes the secret: at once with ``window`` 0, else after that many days."""
         kwargs = {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
         self.aws.call(f"delete {self.what}", "delete_secret", missing=None, SecretId=arn, **kwargs)
+
+    def remove(self, name, described, view=dict):
+        """``state=absent``: the module's result (``changed``, ``secret``, ``diff``). The secret is deleted after
+        the module's ``recovery_window_in_days`` (at once with 0); one already scheduled for deletion is left
+        as it is unless the window is 0. ``view`` gives what the diff may show of the document it held."""
+        window = self.module.params["recovery_window_in_days"]
+        scheduled = bool(described and described.get("DeletedDate"))
+        if described is None or (scheduled and window != 0):
+            return {"changed": False, "secret": {}, "diff": make_diff({}, {})}
+        # A secret scheduled for deletion cannot be read (AWS refuses GetSecretValue until it is restored).
+        before = {"scheduled_for_deletion": True} if scheduled else view(self.document(name))
+        if not self.module.check_mode:
+            self.delete(described["ARN"], window)
+        return {"changed": True, "secret": {}, "diff": make_diff(before, {})}

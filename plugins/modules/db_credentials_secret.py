@@ -211,18 +211,6 @@ def result_view(name, arn, document, tags):
     return view
 
 
-def ensure_absent(module, store, name, described):
-    scheduled = bool(described and described.get("DeletedDate"))
-    force = module.params["recovery_window_in_days"] == 0
-    if described is None or (scheduled and not force):
-        module.exit_json(changed=False, secret={}, diff=make_diff({}, {}))
-    # A secret scheduled for deletion cannot be read (AWS refuses GetSecretValue until it is restored).
-    before = {"scheduled_for_deletion": True} if scheduled else public_view(store.document(name))
-    if not module.check_mode:
-        store.delete(described["ARN"], module.params["recovery_window_in_days"])
-    module.exit_json(changed=True, secret={}, diff=make_diff(before, {}))
-
-
 def ensure_present(module, store, name, described):
     params = module.params
     scheduled = bool(described and described.get("DeletedDate"))
@@ -258,11 +246,11 @@ def ensure_present(module, store, name, described):
         before_view[PASSWORD] = "(unchanged)" if PASSWORD in current_document else "(missing)"
     if scheduled:
         before_view["scheduled_for_deletion"] = True
-    module.exit_json(
-        changed=changed,
-        secret=result_view(name, arn, dict(after, **{PASSWORD: None}), new_tags),
-        diff=make_diff(dict(before_view, tags=current_tags) if exists else {}, dict(after_view, tags=new_tags)),
-    )
+    return {
+        "changed": changed,
+        "secret": result_view(name, arn, dict(after, **{PASSWORD: None}), new_tags),
+        "diff": make_diff(dict(before_view, tags=current_tags) if exists else {}, dict(after_view, tags=new_tags)),
+    }
 
 
 def main():
@@ -288,8 +276,10 @@ def main():
     name = module.params["name"]
     described = store.describe(name)
     if module.params["state"] == "absent":
-        ensure_absent(module, store, name, described)
-    ensure_present(module, store, name, described)
+        result = store.remove(name, described, view=public_view)
+    else:
+        result = ensure_present(module, store, name, described)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

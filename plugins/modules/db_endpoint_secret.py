@@ -119,18 +119,6 @@ def plan(host, document, described, desired_tags, purge_tags):
     }
 
 
-def ensure_absent(module, store, name, described):
-    scheduled = bool(described and described.get("DeletedDate"))
-    window = module.params["recovery_window_in_days"]
-    if described is None or (scheduled and window != 0):
-        return {"changed": False, "secret": {}, "diff": make_diff({}, {})}
-    # A secret scheduled for deletion cannot be read (AWS refuses GetSecretValue until it is restored).
-    before = {"scheduled_for_deletion": True} if scheduled else store.document(name)
-    if not module.check_mode:
-        store.delete(described["ARN"], window)
-    return {"changed": True, "secret": {}, "diff": make_diff(before, {})}
-
-
 def ensure_present(module, store, name, described):
     params = module.params
     scheduled = bool(described and described.get("DeletedDate"))
@@ -168,7 +156,7 @@ def main():
     name = module.params["name"]
     described = store.describe(name)
     if module.params["state"] == "absent":
-        result = ensure_absent(module, store, name, described)
+        result = store.remove(name, described)
     else:
         result = ensure_present(module, store, name, described)
     module.exit_json(**result)
