@@ -55,7 +55,9 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling
 NOT_FOUND_CODES = {
     "elbv2": ("LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"),
     "ec2": ("InvalidGroup.NotFound",),
+    "iam": ("NoSuchEntity",),
     "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
+    "application-autoscaling": ("ObjectNotFoundException",),
     "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),
     "logs": ("ResourceNotFoundException",),
     "secretsmanager": ("ResourceNotFoundException",),
@@ -68,6 +70,7 @@ NOT_FOUND_CODES = {
 ALREADY_EXISTS_CODES = {
     "elbv2": ("DuplicateLoadBalancerName",),
     "ec2": ("InvalidGroup.Duplicate",),
+    "iam": ("EntityAlreadyExists",),
     "logs": ("ResourceAlreadyExistsException",),
     "rds": ("DBSubnetGroupAlreadyExists", "DBSubnetGroupAlreadyExistsFault", "DBClusterAlreadyExistsFault",
             "DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault", "DBParameterGroupAlreadyExists",
@@ -279,6 +282,15 @@ class RdsTags(TagAdapter):
 
     def from_aws(self, answer):
         return boto3_tag_list_to_ansible_dict(answer.get("TagList") or [])
+
+
+class IamRoleTags(TagAdapter):
+    """IAM roles: ``tag_role`` / ``untag_role`` / ``list_role_tags`` by ``RoleName``; GetRole returns the tags too."""
+
+    list_operation = "list_role_tags"
+    tag_operation = "tag_role"
+    untag_operation = "untag_role"
+    resource_param = "RoleName"
 
 
 class Resource:

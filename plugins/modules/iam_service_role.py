@@ -203,29 +203,21 @@ role:
 import json
 from urllib.parse import unquote
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import IamRoleTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
-
 # The fields this module owns, as compared and shown in the diff (tags are handled by tags.py).
 OWNED = ("assume_role_policy_document", "description", "max_session_duration", "inline_policies", "managed_policy_arns")
 # What IAM gives a new role for the fields not asked for.
@@ -398,25 +390,26 @@ def plan(desired, current, desired_tags, purge_tags):
 
 # AWS ---------------------------------------------------------------------------------------------
 
-class Roles:
-    """The IAM calls this module makes, each retried with jittered backoff on throttling."""
+class Role(Resource):
+    """The IAM role ``name``, with its trust policy, inline policies, managed policy attachments and tags."""
 
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("iam", retry_decorator=self.retry)
+    service = "iam"
+    tag_adapter = IamRoleTags
+    kind = "IAM role"
 
-    def _fail(self, e, msg):
-        self.module.fail_json_aws(e, msg=msg)
+    def __init__(self, module, desired):
+        super().__init__(module)
+        self.desired = desired
 
-    def describe(self, name):
+    def describe(self):
         """The role as ``plan`` reads it, or None when it does not exist."""
-        try:
-            role = self.client.get_role(aws_retry=True, RoleName=name)["Role"]
-        except is_boto3_error_code("NoSuchEntity"):
+        role = self.aws.call(f"read {self.what}", "get_role", missing=None, RoleName=self.name)
+        if role is None:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to read IAM role {name}")
+        role = role["Role"]
+        inline = f"read the inline policies of {self.what}"
+        policies = self.aws.pages(inline, "list_role_policies", RoleName=self.name)["PolicyNames"]
+        attached = self.aws.pages(f"read the managed policies of {self.what}", "list_attached_role_policies", RoleName=self.name)
         return {
             "role_name": role["RoleName"],
             "arn": role["Arn"],
@@ -426,206 +419,91 @@ class Roles:
             # IAM leaves out an empty description; moto returns "" once one was cleared.
             "description": role.get("Description") or "",
             "max_session_duration": role.get("MaxSessionDuration", 3600),
-            "inline_policies": self._inline_policies(name),
-            "managed_policy_arns": self._managed_policy_arns(name),
+            "inline_policies": {policy: policy_from_aws(self.aws.call(inline, "get_role_policy", RoleName=self.name,
+                                                                      PolicyName=policy)["PolicyDocument"])
+                                for policy in policies},
+            "managed_policy_arns": sorted(policy["PolicyArn"] for policy in attached["AttachedPolicies"]),
             "tags": boto3_tag_list_to_ansible_dict(role.get("Tags", [])),
         }
 
-    def _inline_policies(self, name):
+    def plan(self, current):
         try:
-            names = paginated_query_with_retries(
-                self.client, "list_role_policies", retry_decorator=self.retry, RoleName=name
-            )["PolicyNames"]
-            return {
-                policy: policy_from_aws(
-                    self.client.get_role_policy(aws_retry=True, RoleName=name, PolicyName=policy)["PolicyDocument"]
-                )
-                for policy in names
-            }
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to read the inline policies of IAM role {name}")
+            return plan(self.desired, current, self.params["tags"], self.params["purge_tags"])
+        except ValueError as e:
+            return {"problem": str(e)}
 
-    def _managed_policy_arns(self, name):
-        try:
-            attached = paginated_query_with_retries(
-                self.client, "list_attached_role_policies", retry_decorator=self.retry, RoleName=name
-            )["AttachedPolicies"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to read the managed policies of IAM role {name}")
-        return sorted(policy["PolicyArn"] for policy in attached)
+    def owned(self, current):
+        return {key: current[key] for key in OWNED + ("tags",)}
 
-    def caller_arn(self, path, name):
-        """The ARN the role will have, from the caller's partition and account (sts:GetCallerIdentity)."""
-        account, partition = get_aws_account_info(self.module)
-        return role_arn(partition, account, path, name)
-
-    def create(self, name, path, after):
-        params = {
-            "RoleName": name,
-            "Path": path,
-            "AssumeRolePolicyDocument": json.dumps(after["assume_role_policy_document"]),
-            "MaxSessionDuration": after["max_session_duration"],
-        }
-        if after["description"]:
-            params["Description"] = after["description"]
-        if after["tags"]:
-            params["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
-        try:
-            role = self.client.create_role(aws_retry=True, **params)["Role"]
-        except is_boto3_error_code("EntityAlreadyExists"):
-            return None   # another run created it since this one looked
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to create IAM role {name}")
-        try:
-            # IAM is eventually consistent: wait until the role can be read before writing its policies.
-            wait_through_throttling(self.client.get_waiter("role_exists"), RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, botocore.exceptions.WaiterError) as e:
-            self._fail(e, f"Unable to create IAM role {name}")
-        return {"arn": role["Arn"], "role_id": role.get("RoleId")}
-
-    def update_trust(self, name, document):
-        try:
-            self.client.update_assume_role_policy(aws_retry=True, RoleName=name, PolicyDocument=json.dumps(document))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to update the trust policy of IAM role {name}")
-
-    def update_role(self, name, before, after):
-        """UpdateRole with both settings, each the value to keep: moto resets an omitted Description to none
-        and an omitted MaxSessionDuration to 3600, and the IAM API reference says the latter of AWS too."""
-        params = {"RoleName": name, "MaxSessionDuration": after["max_session_duration"]}
-        if after["description"] or before.get("description"):
-            params["Description"] = after["description"]
-        try:
-            self.client.update_role(aws_retry=True, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to update the description or maximum session duration of IAM role {name}")
-
-    def put_policy(self, name, policy_name, document):
-        try:
-            self.client.put_role_policy(
-                aws_retry=True, RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document)
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to put inline policy {policy_name} of IAM role {name}")
-
-    def delete_policy(self, name, policy_name):
-        try:
-            self.client.delete_role_policy(aws_retry=True, RoleName=name, PolicyName=policy_name)
-        except is_boto3_error_code("NoSuchEntity"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to delete inline policy {policy_name} of IAM role {name}")
-
-    def attach(self, name, arn):
-        try:
-            self.client.attach_role_policy(aws_retry=True, RoleName=name, PolicyArn=arn)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to attach managed policy {arn} to IAM role {name}")
-
-    def detach(self, name, arn):
-        try:
-            self.client.detach_role_policy(aws_retry=True, RoleName=name, PolicyArn=arn)
-        except is_boto3_error_code("NoSuchEntity"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to detach managed policy {arn} from IAM role {name}")
-
-    def retag(self, name, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_role(aws_retry=True, RoleName=name, TagKeys=to_remove)
-            if to_set:
-                self.client.tag_role(aws_retry=True, RoleName=name, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"Unable to update the tags of IAM role {name}")
-
-    def remove_from_instance_profiles(self, name):
-        try:
-            profiles = paginated_query_with_retries(
-                self.client, "list_instance_profiles_for_role", retry_decorator=self.retry, RoleName=name
-            )["InstanceProfiles"]
-            for profile in profiles:
-                self.client.remove_role_from_instance_profile(
-                    aws_retry=True, InstanceProfileName=profile["InstanceProfileName"], RoleName=name
-                )
-        except is_boto3_error_code("NoSuchEntity"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to remove IAM role {name} from its instance profiles")
-
-    def delete(self, name, current):
-        """IAM refuses DeleteRole while the role has policies or instance profiles: remove those first."""
-        for policy_name in current["inline_policies"]:
-            self.delete_policy(name, policy_name)
-        for arn in current["managed_policy_arns"]:
-            self.detach(name, arn)
-        self.remove_from_instance_profiles(name)
-        try:
-            self.client.delete_role(aws_retry=True, RoleName=name)
-        except is_boto3_error_code("NoSuchEntity"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"Unable to delete IAM role {name}")
-
-
-# Main --------------------------------------------------------------------------------------------
-
-def owned(state):
-    """The owned fields and tags of a role as ``describe`` returns it (for the diff)."""
-    return {key: state[key] for key in OWNED + ("tags",)}
-
-
-def ensure_absent(module, roles, name, current):
-    if current is None:
-        module.exit_json(changed=False, role={}, diff=make_diff({}, {}))
-    if not module.check_mode:
-        roles.delete(name, current)
-    module.exit_json(changed=True, role={}, diff=make_diff(owned(current), {}))
-
-
-def ensure_present(module, roles, name, current, desired):
-    try:
-        decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    after = decision["after"]
-    result = {"role_name": name, "path": desired["path"]}
-    if current is not None:
-        result.update(arn=current["arn"], role_id=current["role_id"])
-    else:
-        result["arn"] = roles.caller_arn(desired["path"], name)
-    result.update(after)
-
-    changed = decision["changed"]
-    if changed and not module.check_mode:
+    def apply(self, decision, current):
+        name, after = self.name, decision["after"]
+        state = dict(current or {})
         if decision["create"]:
-            created = roles.create(name, desired["path"], after)
-            if created is None:
-                # Created by another run since this one looked (two converges at once): converge that role.
-                current = roles.describe(name)
-                decision = plan(desired, current, module.params["tags"], module.params["purge_tags"])
-                after = decision["after"]
-                result.update(arn=current["arn"], role_id=current["role_id"], **after)
-            else:
-                result.update(created)
+            request = {"RoleName": name, "Path": self.desired["path"], "MaxSessionDuration": after["max_session_duration"],
+                       "AssumeRolePolicyDocument": json.dumps(after["assume_role_policy_document"])}
+            if after["description"]:
+                request["Description"] = after["description"]
+            if after["tags"]:
+                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            created = self.aws.call(f"create {self.what}", "create_role", exists=None, **request)
+            if created is None:   # created by another run since this one looked (two converges at once): converge that role
+                return CHANGED_MEANWHILE
+            state.update(arn=created["Role"]["Arn"], role_id=created["Role"].get("RoleId"))
+            # IAM is eventually consistent: wait until the role can be read before writing its policies.
+            self.aws.wait("role_exists", self.what, 30, 1, RoleName=name)
         if decision["update_trust"]:
-            roles.update_trust(name, after["assume_role_policy_document"])
+            self.aws.call(f"update the trust policy of {self.what}", "update_assume_role_policy", RoleName=name,
+                          PolicyDocument=json.dumps(after["assume_role_policy_document"]))
         if decision["update_role"]:
-            roles.update_role(name, decision["before"], after)
+            # Both settings, each the value to keep: moto resets an omitted Description to none and an omitted
+            # MaxSessionDuration to 3600, and the IAM API reference says the latter of AWS too.
+            request = {"RoleName": name, "MaxSessionDuration": after["max_session_duration"]}
+            if after["description"] or decision["before"].get("description"):
+                request["Description"] = after["description"]
+            self.aws.call(f"update the description or maximum session duration of {self.what}", "update_role", **request)
         # Put before delete and attach before detach: the role never holds fewer permissions than
         # both the old and the new set while it changes.
         for policy_name, document in decision["policies_to_put"].items():
-            roles.put_policy(name, policy_name, document)
-        for policy_name in decision["policies_to_delete"]:
-            roles.delete_policy(name, policy_name)
+            self.aws.call(f"put inline policy {policy_name} of {self.what}", "put_role_policy", RoleName=name,
+                          PolicyName=policy_name, PolicyDocument=json.dumps(document))
+        self.delete_policies(decision["policies_to_delete"])
         for arn in decision["policies_to_attach"]:
-            roles.attach(name, arn)
-        for arn in decision["policies_to_detach"]:
-            roles.detach(name, arn)
+            self.aws.call(f"attach managed policy {arn} to {self.what}", "attach_role_policy", RoleName=name, PolicyArn=arn)
+        self.detach_policies(decision["policies_to_detach"])
         if not decision["create"]:
-            roles.retag(name, decision["tags_to_set"], decision["tags_to_remove"])
+            self.tags.change(name, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return state
 
-    module.exit_json(changed=changed, role=result, diff=make_diff(decision["before"], after))
+    def delete_policies(self, names):
+        for policy_name in names:
+            self.aws.call(f"delete inline policy {policy_name} of {self.what}", "delete_role_policy", missing=None,
+                          RoleName=self.name, PolicyName=policy_name)
+
+    def detach_policies(self, arns):
+        for arn in arns:
+            self.aws.call(f"detach managed policy {arn} from {self.what}", "detach_role_policy", missing=None,
+                          RoleName=self.name, PolicyArn=arn)
+
+    def delete(self, current):
+        """IAM refuses DeleteRole while the role has policies or instance profiles: remove those first."""
+        self.delete_policies(current["inline_policies"])
+        self.detach_policies(current["managed_policy_arns"])
+        action = f"remove {self.what} from its instance profiles"
+        profiles = self.aws.pages(action, "list_instance_profiles_for_role", missing={}, RoleName=self.name)
+        for profile in profiles.get("InstanceProfiles", []):
+            self.aws.call(action, "remove_role_from_instance_profile", missing=None,
+                          InstanceProfileName=profile["InstanceProfileName"], RoleName=self.name)
+        self.aws.call(f"delete {self.what}", "delete_role", missing=None, RoleName=self.name)
+
+    def result(self, decision, state):
+        result = {"role_name": self.name, "path": self.desired["path"]}
+        if state is not None:
+            result.update(arn=state["arn"], role_id=state["role_id"])
+        else:   # the ARN it will have, from the caller's partition and account (sts:GetCallerIdentity)
+            account, partition = get_aws_account_info(self.module)
+            result["arn"] = role_arn(partition, account, self.desired["path"], self.name)
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -656,12 +534,8 @@ def main():
         desired = desired_state(module.params)
     except ValueError as e:
         module.fail_json(msg=str(e))
-    roles = Roles(module)
-    name = module.params["name"]
-    current = roles.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, roles, name, current)
-    ensure_present(module, roles, name, current, desired)
+    else:
+        module.exit_json(**run(module, Role(module, desired), "role"))
 
 
 if __name__ == "__main__":
