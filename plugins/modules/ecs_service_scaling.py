@@ -207,20 +207,14 @@ policy:
       elements: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
@@ -367,73 +361,69 @@ def snake(raw):
 
 # ---- AWS ---------------------------------------------------------------------------------------------
 
-class ServiceScaling:
-    """The Application Auto Scaling calls this module makes, each retried with jittered backoff."""
+class ServiceScaling(Resource):
+    """The scalable target of one ECS service's desired count and its target-tracking policy, converged
+    together: the current state is ``{"target", "policy"}`` as described (each None when absent), or None."""
 
-    def __init__(self, module, rid, policy_name):
-        self.module = module
-        self.rid = rid
-        self.policy_name = policy_name
-        self.client = module.client("application-autoscaling", retry_decorator=jittered_backoff())
-        self.key = dict(ServiceNamespace=NAMESPACE, ResourceId=rid, ScalableDimension=DIMENSION)
+    service = "application-autoscaling"
+    name_option = "policy_name"
 
-    def describe_target(self):
-        try:
-            targets = self.client.describe_scalable_targets(
-                aws_retry=True, ServiceNamespace=NAMESPACE, ResourceIds=[self.rid], ScalableDimension=DIMENSION
-            )["ScalableTargets"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe the scalable target of {self.rid}")
-        targets = [t for t in targets if t.get("ResourceId") == self.rid and t.get("ScalableDimension") == DIMENSION]
-        return targets[0] if targets else None
+    def __init__(self, module):
+        super().__init__(module)
+        self.rid = resource_id(self.params["cluster"], self.params["service"])
+        self.key = dict(ServiceNamespace=NAMESPACE, ResourceId=self.rid, ScalableDimension=DIMENSION)
 
-    def describe_policy(self):
-        try:
-            policies = self.client.describe_scaling_policies(
-                aws_retry=True, PolicyNames=[self.policy_name], **self.key
-            )["ScalingPolicies"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe scaling policy {self.policy_name} of {self.rid}")
+    def describe(self):
+        targets = self.aws.call(f"describe the scalable target of {self.rid}", "describe_scalable_targets",
+                                ServiceNamespace=NAMESPACE, ResourceIds=[self.rid], ScalableDimension=DIMENSION)["ScalableTargets"]
+        policies = self.aws.call(f"describe scaling policy {self.name} of {self.rid}", "describe_scaling_policies",
+                                 PolicyNames=[self.name], **self.key)["ScalingPolicies"]
         # Filtered here too: moto ignores PolicyNames and matches ResourceId as a substring.
-        policies = [
-            p for p in policies
-            if p.get("PolicyName") == self.policy_name and p.get("ResourceId") == self.rid
-            and p.get("ScalableDimension") == DIMENSION
-        ]
-        return policies[0] if policies else None
+        targets = [t for t in targets if t.get("ResourceId") == self.rid and t.get("ScalableDimension") == DIMENSION]
+        policies = [p for p in policies if p.get("PolicyName") == self.name and p.get("ResourceId") == self.rid
+                    and p.get("ScalableDimension") == DIMENSION]
+        if not targets and not policies:
+            return None
+        return {"target": targets[0] if targets else None, "policy": policies[0] if policies else None}
 
-    def register(self, target):
-        try:
-            self.client.register_scalable_target(
-                aws_retry=True, MinCapacity=target["min_capacity"], MaxCapacity=target["max_capacity"], **self.key
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to register the scalable target of {self.rid}")
+    def plan(self, current):
+        current = current or {"target": None, "policy": None}
+        decision = plan(desired_target(self.params), desired_policy(self.params),
+                        current_target(current["target"]), current_policy(current["policy"]))
+        if self.params["min_capacity"] > self.params["max_capacity"]:
+            decision["problem"] = f"min_capacity ({self.params['min_capacity']}) is greater than max_capacity ({self.params['max_capacity']})"
+        return decision
 
-    def put(self, policy):
-        try:
-            self.client.put_scaling_policy(
-                aws_retry=True, PolicyName=self.policy_name, PolicyType=POLICY_TYPE,
-                TargetTrackingScalingPolicyConfiguration=policy_configuration(policy), **self.key
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to put scaling policy {self.policy_name} of {self.rid}")
+    def owned(self, current):
+        return plan_absent(current_target(current["target"]), current_policy(current["policy"]))["before"]
 
-    def delete_policy(self):
-        try:
-            self.client.delete_scaling_policy(aws_retry=True, PolicyName=self.policy_name, **self.key)
-        except is_boto3_error_code("ObjectNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete scaling policy {self.policy_name} of {self.rid}")
+    def apply(self, decision, current):
+        after = decision["after"]
+        if decision["register"]:
+            self.aws.call(f"register the scalable target of {self.rid}", "register_scalable_target",
+                          MinCapacity=after["scalable_target"]["min_capacity"], MaxCapacity=after["scalable_target"]["max_capacity"],
+                          **self.key)
+        if decision["put"]:
+            self.aws.call(f"put scaling policy {self.name} of {self.rid}", "put_scaling_policy",
+                          PolicyName=self.name, PolicyType=POLICY_TYPE,
+                          TargetTrackingScalingPolicyConfiguration=policy_configuration(after["policy"]), **self.key)
+        return self.describe()
 
-    def deregister(self):
-        try:
-            self.client.deregister_scalable_target(aws_retry=True, **self.key)
-        except is_boto3_error_code("ObjectNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to deregister the scalable target of {self.rid}")
+    def delete(self, current):
+        # The policy first: deregistering the target deletes its policies on AWS.
+        if current["policy"] is not None:
+            self.aws.call(f"delete scaling policy {self.name} of {self.rid}", "delete_scaling_policy", missing=None,
+                          PolicyName=self.name, **self.key)
+        if current["target"] is not None:
+            self.aws.call(f"deregister the scalable target of {self.rid}", "deregister_scalable_target", missing=None,
+                          **self.key)
+
+    def result(self, decision, state):
+        state = state or {"target": None, "policy": None}
+        target, policy = state["target"], state["policy"]
+        if decision["changed"] and self.module.check_mode:
+            target, policy = predicted_raw(self.rid, self.name, target, policy, decision["after"])
+        return {"scalable_target": snake(target), "policy": snake(policy)}
 
 
 def main():
@@ -463,39 +453,9 @@ def main():
             ("predefined_metric", "ALBRequestCountPerTarget", ["resource_label"]),
         ],
     )
-    params = module.params
-    if params["state"] == "present" and params["min_capacity"] > params["max_capacity"]:
-        module.fail_json(
-            msg=f"min_capacity ({params['min_capacity']}) is greater than max_capacity ({params['max_capacity']})"
-        )
-    rid = resource_id(params["cluster"], params["service"])
-    scaling = ServiceScaling(module, rid, params["policy_name"])
-    raw_target, raw_policy = scaling.describe_target(), scaling.describe_policy()
-    have_target, have_policy = current_target(raw_target), current_policy(raw_policy)
-
-    if params["state"] == "absent":
-        decision = plan_absent(have_target, have_policy)
-        if not module.check_mode:
-            if decision["delete_policy"]:
-                scaling.delete_policy()
-            if decision["deregister"]:
-                scaling.deregister()
-        module.exit_json(changed=decision["changed"], scalable_target={}, policy={},
-                         diff=make_diff(decision["before"], decision["after"]))
-
-    decision = plan(desired_target(params), desired_policy(params), have_target, have_policy)
-    if not decision["changed"]:
-        pass  # as described
-    elif module.check_mode:
-        raw_target, raw_policy = predicted_raw(rid, params["policy_name"], raw_target, raw_policy, decision["after"])
-    else:
-        if decision["register"]:
-            scaling.register(decision["after"]["scalable_target"])
-        if decision["put"]:
-            scaling.put(decision["after"]["policy"])
-        raw_target, raw_policy = scaling.describe_target(), scaling.describe_policy()
-    module.exit_json(changed=decision["changed"], scalable_target=snake(raw_target), policy=snake(raw_policy),
-                     diff=make_diff(decision["before"], decision["after"]))
+    result = run(module, ServiceScaling(module), "scaling")
+    scaling = result.pop("scaling") or {"scalable_target": {}, "policy": {}}   # both {} once deleted
+    module.exit_json(**result, **scaling)
 
 
 if __name__ == "__main__":

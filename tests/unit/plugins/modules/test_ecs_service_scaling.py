@@ -1,9 +1,14 @@
 import copy
 import datetime
 
+import botocore.session
 import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service_scaling import (
+    ServiceScaling,
     current_policy,
     current_target,
     desired_policy,
@@ -213,3 +218,52 @@ def test_snake_converts_names_and_timestamps():
     assert snake(raw_policy())["target_tracking_scaling_policy_configuration"]["predefined_metric_specification"] == {
         "predefined_metric_type": CPU}
     assert snake(None) == {}
+
+
+# the Resource, against a stubbed client ------------------------------------------------------------
+
+class FakeModule:
+    """What ServiceScaling needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
+
+    check_mode = False
+
+    def __init__(self, client, **overrides):
+        self._client = client
+        self.params = dict(params(**overrides), cluster="dev", service="api", policy_name="cpu", state="present")
+
+    def client(self, _service, retry_decorator=None):
+        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
+
+    def fail_json_aws(self, error, msg):
+        raise AssertionError(f"{msg}: {error}")
+
+
+def stubbed(**overrides):
+    client = botocore.session.get_session().create_client("application-autoscaling", region_name="us-east-1",
+                                                          aws_access_key_id="k", aws_secret_access_key="s")
+    return Stubber(client), ServiceScaling(FakeModule(client, **overrides))
+
+
+KEY = {"ServiceNamespace": "ecs", "ResourceId": RID, "ScalableDimension": "ecs:service:DesiredCount"}
+
+
+def test_deleting_a_policy_and_target_already_gone_is_no_failure():
+    stubber, scaling = stubbed()
+    stubber.add_client_error("delete_scaling_policy", "ObjectNotFoundException", expected_params=dict(KEY, PolicyName="cpu"))
+    stubber.add_client_error("deregister_scalable_target", "ObjectNotFoundException", expected_params=KEY)
+    with stubber:
+        scaling.delete({"target": raw_target(), "policy": raw_policy()})
+    stubber.assert_no_pending_responses()
+
+
+def test_nothing_described_is_absent_and_the_answer_is_filtered_by_resource():
+    stubber, scaling = stubbed()
+    stubber.add_response("describe_scalable_targets", {"ScalableTargets": [dict(raw_target(), ResourceId=RID + "-worker")]})
+    stubber.add_response("describe_scaling_policies", {"ScalingPolicies": [dict(raw_policy(), ResourceId=RID + "-worker", CreationTime=raw_target()["CreationTime"])]})
+    with stubber:
+        assert scaling.describe() is None
+
+
+def test_a_minimum_above_the_maximum_is_refused():
+    _stubber, scaling = stubbed(min_capacity=5, max_capacity=2)
+    assert scaling.plan(None)["problem"] == "min_capacity (5) is greater than max_capacity (2)"
