@@ -58,7 +58,6 @@ NOT_FOUND_CODES = {
     "iam": ("NoSuchEntity",),
     "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
     "application-autoscaling": ("ObjectNotFoundException",),
-    "application-autoscaling": ("ObjectNotFoundException",),
     "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),
     "logs": ("ResourceNotFoundException",),
     "secretsmanager": ("ResourceNotFoundException",),
