@@ -56,6 +56,7 @@ NOT_FOUND_CODES = {
     "elbv2": ("LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"),
     "ec2": ("InvalidGroup.NotFound",),
     "iam": ("NoSuchEntity",),
+    "cloudwatch": ("ResourceNotFound",),
     "ecs": ("ClusterNotFoundException", "ServiceNotFoundException"),
     "application-autoscaling": ("ObjectNotFoundException",),
     "ecr": ("RepositoryNotFoundException", "LifecyclePolicyNotFoundException"),

@@ -171,22 +171,14 @@ alarms:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ListTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-
 # Option -> the PutMetricAlarm / DescribeAlarms field, in the order diffs show them.
 FIELDS = {
     "description": "AlarmDescription",
@@ -313,63 +305,84 @@ def put_arguments(name, config, tags=None):
     return kwargs
 
 
-def _describe_alarm_pages(client, names):
-    return paginated_query_with_retries(
-        client, "describe_alarms", retry_decorator=jittered_backoff(), AlarmNames=names, AlarmTypes=["MetricAlarm"]
-    )
+class AlarmTags(ListTags):
+    """CloudWatch: tags as ``[{"Key", "Value"}]`` by ``ResourceARN``."""
+
+    resource_param = "ResourceARN"
 
 
-class Alarms:
-    """The CloudWatch calls this module makes, each retried with jittered backoff on throttling."""
+def describe(aws, names):
+    """{name: DescribeAlarms entry} of the metric alarms among ``names`` that exist."""
+    found = {}
+    for start in range(0, len(names), DESCRIBE_BATCH):
+        batch = names[start:start + DESCRIBE_BATCH]
+        pages = aws.pages(f"describe the alarms {', '.join(batch)}", "describe_alarms", AlarmNames=batch, AlarmTypes=["MetricAlarm"])
+        found.update({alarm["AlarmName"]: alarm for alarm in pages.get("MetricAlarms", [])})
+    return found
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client("cloudwatch", retry_decorator=jittered_backoff())
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what}")
+def decide(params, aws, tags):
+    """[(alarm options, current or None, plan)] for each alarm of ``params["alarms"]``, in order."""
+    existing = describe(aws, [alarm["name"] for alarm in params["alarms"]])
+    decisions = []
+    for alarm in params["alarms"]:
+        current = existing.get(alarm["name"])
+        if current is not None:
+            arn = current["AlarmArn"]
+            current = {"configuration": current_configuration(current), "tags": tags.read(arn, f"alarm {arn}"), "arn": arn}
+        decisions.append((alarm, current, plan(alarm, current, params["tags"], params["purge_tags"])))
+    return decisions
 
-    def describe(self, names):
-        """{name: DescribeAlarms entry} of the metric alarms among ``names`` that exist."""
-        found = {}
-        for start in range(0, len(names), DESCRIBE_BATCH):
-            batch = names[start:start + DESCRIBE_BATCH]
-            try:
-                pages = _describe_alarm_pages(self.client, batch)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                self._fail(e, f"describe the alarms {', '.join(batch)}")
-            found.update({alarm["AlarmName"]: alarm for alarm in pages.get("MetricAlarms", [])})
-        return found
 
-    def tags(self, arn):
-        try:
-            return boto3_tag_list_to_ansible_dict(self.client.list_tags_for_resource(aws_retry=True, ResourceARN=arn)["Tags"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"read the tags of alarm {arn}")
+def apply(aws, tags, decisions):
+    """Makes the decisions so in CloudWatch; returns them with the ARN of each alarm created."""
+    for alarm, current, decision in decisions:
+        if decision["action"] in ("create", "update"):
+            creating = decision["action"] == "create"
+            aws.call(f"write alarm {alarm['name']}", "put_metric_alarm",
+                     **put_arguments(alarm["name"], configuration(alarm), decision["tags_to_set"] if creating else None))
+        if current is not None and decision["action"] != "delete":
+            tags.change(current["arn"], f"alarm {current['arn']}", decision["tags_to_set"], decision["tags_to_remove"])
+    deleted = [alarm["name"] for alarm, _current, decision in decisions if decision["action"] == "delete"]
+    for start in range(0, len(deleted), DESCRIBE_BATCH):
+        aws.call(f"delete the alarms {', '.join(deleted)}", "delete_alarms", missing=None, AlarmNames=deleted[start:start + DESCRIBE_BATCH])
+    created = [alarm["name"] for alarm, _current, decision in decisions if decision["action"] == "create"]
+    if not created:
+        return decisions
+    created = describe(aws, created)
+    return [(alarm, current or ({"arn": created[alarm["name"]]["AlarmArn"]} if alarm["name"] in created else None), decision)
+            for alarm, current, decision in decisions]
 
-    def put(self, kwargs):
-        try:
-            self.client.put_metric_alarm(aws_retry=True, **kwargs)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"write alarm {kwargs['AlarmName']}")
 
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.client.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_remove)
-            if to_set:
-                self.client.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"update the tags of alarm {arn}")
+def outcome(decisions):
+    """The module's result: each alarm as it is after the run, and the diff of them all."""
+    results, before, after = [], {}, {}
+    for alarm, current, decision in decisions:
+        result = {"name": alarm["name"], "state": alarm["state"], "changed": decision["changed"]}
+        if decision["after"]:
+            result["configuration"] = {key: value for key, value in decision["after"].items() if key != "tags"}
+            result["tags"] = decision["after"]["tags"]
+            if current is not None:
+                result["alarm_arn"] = current["arn"]
+        else:
+            result.update(configuration={}, tags={})
+        results.append(result)
+        if decision["before"]:
+            before[alarm["name"]] = decision["before"]
+        if decision["after"]:
+            after[alarm["name"]] = decision["after"]
+    return {"changed": any(decision["changed"] for _alarm, _current, decision in decisions), "alarms": results,
+            "diff": {"before": before, "after": after}}
 
-    def delete(self, names):
-        for start in range(0, len(names), DESCRIBE_BATCH):
-            try:
-                self.client.delete_alarms(aws_retry=True, AlarmNames=names[start:start + DESCRIBE_BATCH])
-            except is_boto3_error_code("ResourceNotFound"):
-                continue
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-                self._fail(e, f"delete the alarms {', '.join(names)}")
+
+def converge(module):
+    """Reads the alarms, decides and (not in check mode) applies; returns the module's result."""
+    aws = ServiceCalls(module, "cloudwatch")
+    tags = AlarmTags(aws)
+    decisions = decide(module.params, aws, tags)
+    if not module.check_mode:
+        decisions = apply(aws, tags, decisions)
+    return outcome(decisions)
 
 
 def main():
@@ -402,54 +415,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    alarms = module.params["alarms"]
-    found = problems(alarms)
+    found = problems(module.params["alarms"])
     if found:
         module.fail_json(msg="; ".join(found) + ".")
-
-    api = Alarms(module)
-    existing = api.describe([alarm["name"] for alarm in alarms])
-    decisions = []
-    for alarm in alarms:
-        current = existing.get(alarm["name"])
-        if current is not None:
-            current = {"configuration": current_configuration(current), "tags": api.tags(current["AlarmArn"]),
-                       "arn": current["AlarmArn"]}
-        decisions.append((alarm, current, plan(alarm, current, module.params["tags"], module.params["purge_tags"])))
-
-    if not module.check_mode:
-        for alarm, current, decision in decisions:
-            if decision["action"] in ("create", "update"):
-                creating = decision["action"] == "create"
-                api.put(put_arguments(alarm["name"], configuration(alarm), decision["tags_to_set"] if creating else None))
-            if current is not None and decision["action"] != "delete":
-                api.retag(current["arn"], decision["tags_to_set"], decision["tags_to_remove"])
-        api.delete([alarm["name"] for alarm, _current, decision in decisions if decision["action"] == "delete"])
-        if any(decision["action"] == "create" for _alarm, _current, decision in decisions):
-            created = api.describe([alarm["name"] for alarm, _current, decision in decisions if decision["action"] == "create"])
-            decisions = [(alarm, current or ({"arn": created[alarm["name"]]["AlarmArn"]} if alarm["name"] in created else None), decision)
-                         for alarm, current, decision in decisions]
-
-    results, before, after = [], {}, {}
-    for alarm, current, decision in decisions:
-        result = {"name": alarm["name"], "state": alarm["state"], "changed": decision["changed"]}
-        if decision["after"]:
-            result["configuration"] = {key: value for key, value in decision["after"].items() if key != "tags"}
-            result["tags"] = decision["after"]["tags"]
-            if current is not None:
-                result["alarm_arn"] = current["arn"]
-        else:
-            result.update(configuration={}, tags={})
-        results.append(result)
-        if decision["before"]:
-            before[alarm["name"]] = decision["before"]
-        if decision["after"]:
-            after[alarm["name"]] = decision["after"]
-    module.exit_json(
-        changed=any(decision["changed"] for _alarm, _current, decision in decisions),
-        alarms=results,
-        diff={"before": before, "after": after},
-    )
+    else:
+        module.exit_json(**converge(module))
 
 
 if __name__ == "__main__":
