@@ -274,15 +274,16 @@ def permission(rule):
     return result
 
 
-def check_ingress(module):
-    """Fails, before any AWS call, on a rule that names no source or more than one, or no ports."""
-    for index, entry in enumerate(module.params["ingress"] or []):
+def ingress_problem(ingress):
+    """Why the rules cannot be converged (checked before any AWS call): a rule that names no source or more
+    than one, or no ports; None when they can."""
+    for index, entry in enumerate(ingress or []):
         named = [option for option in SOURCE_OPTIONS if entry.get(option)]
         if len(named) != 1:
-            module.fail_json(msg=f"ingress[{index}] must name exactly one of {', '.join(SOURCE_OPTIONS)}; it names "
-                                 f"{', '.join(named) or 'none'}")
+            return f"ingress[{index}] must name exactly one of {', '.join(SOURCE_OPTIONS)}; it names {', '.join(named) or 'none'}"
         if entry["protocol"] != "-1" and not entry.get("ports"):
-            module.fail_json(msg=f"ingress[{index}] needs ports for protocol {entry['protocol']} (only -1 admits every port)")
+            return f"ingress[{index}] needs ports for protocol {entry['protocol']} (only -1 admits every port)"
+    return None
 
 
 class SecurityGroups(ServiceCalls):
@@ -442,10 +443,13 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    check_ingress(module)
-    result = run(module, SecurityGroup(module), "security_group")
-    group = result.pop("security_group") or {"group_id": None, "group_name": module.params["name"], "vpc_id": module.params["vpc_id"]}
-    module.exit_json(**result, **group)
+    problem = ingress_problem(module.params["ingress"])
+    if problem:
+        module.fail_json(msg=problem)
+    else:
+        result = run(module, SecurityGroup(module), "security_group")
+        group = result.pop("security_group") or {"group_id": None, "group_name": module.params["name"], "vpc_id": module.params["vpc_id"]}
+        module.exit_json(**result, **group)
 
 
 if __name__ == "__main__":
