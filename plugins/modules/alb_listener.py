@@ -221,27 +221,18 @@ listener:
       type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -460,134 +451,104 @@ def plan(desired, current, desired_tags, purge_tags):
 
 # AWS -------------------------------------------------------------------------------------------
 
-class Listeners:
-    """The elbv2 calls this module makes, each retried with jittered backoff on throttling."""
+def option_problems(params):
+    """What is wrong with the options of a present listener (checked before any AWS call); [] when all is well."""
+    if params["state"] != "present":
+        return []
+    problems = action_problems(params["default_action"])
+    if params["protocol"] == "HTTP" and (params["certificates"] or params["ssl_policy"]):
+        problems.append("certificates and ssl_policy only apply to an HTTPS listener")
+    if params["protocol"] == "HTTPS" and not params["certificates"]:
+        problems.append("an HTTPS listener needs at least one certificate")
+    return problems
+
+
+class Listener(Resource):
+    """The listener on ``port`` of the load balancer ``load_balancer_arn`` (or ``load_balancer_name``)."""
+
+    service = "elbv2"
+    tag_adapter = Elbv2Tags
+    kind = "listener on port"
+    name_option = "port"
 
     def __init__(self, module):
-        self.module = module
-        self.aws = ServiceCalls(module, "elbv2")
-        self.client = self.aws.client
-        self.tags = Elbv2Tags(self.aws)
+        super().__init__(module)
+        self.balancer = self.params["load_balancer_arn"]   # its ARN once found; its name or ARN when it does not exist
+        self.balancer_missing = None
 
-    def load_balancer_arn(self, name):
-        """The ARN of the load balancer called ``name``; MISSING when there is none."""
-        try:
-            balancers = self.client.describe_load_balancers(aws_retry=True, Names=[name])["LoadBalancers"]
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return MISSING
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe load balancer {name}")
-        return balancers[0]["LoadBalancerArn"] if balancers else MISSING
-
-    def describe(self, load_balancer_arn, port):
-        """The listener on ``port`` as ``current_state``; None when absent; MISSING when the load balancer is."""
-        try:
-            listeners = paginated_query_with_retries(
-                self.client, "describe_listeners", retry_decorator=jittered_backoff(), LoadBalancerArn=load_balancer_arn
-            )["Listeners"]
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return MISSING
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe the listeners of load balancer {load_balancer_arn}")
-        found = [listener for listener in listeners if listener["Port"] == port]
+    def describe(self):
+        """The listener on ``port`` as ``current_state``; None when it or its load balancer does not exist."""
+        name = self.params["load_balancer_name"]
+        self.balancer_missing = False
+        if name:
+            balancers = self.aws.call(f"describe load balancer {name}", "describe_load_balancers", missing={}, Names=[name]).get("LoadBalancers")
+            self.balancer = balancers[0]["LoadBalancerArn"] if balancers else name
+            self.balancer_missing = not balancers
+        listeners = MISSING if self.balancer_missing else self.aws.pages(
+            f"describe the listeners of load balancer {self.balancer}", "describe_listeners", missing=MISSING, LoadBalancerArn=self.balancer)
+        self.balancer_missing = listeners is MISSING
+        found = [] if self.balancer_missing else [listener for listener in listeners["Listeners"] if listener["Port"] == self.name]
         if not found:
             return None
-        listener = found[0]
-        certificates = None
+        listener, certificates = found[0], None
+        arn = listener["ListenerArn"]
         if listener["Protocol"] == "HTTPS":
-            certificates = self._certificates(listener["ListenerArn"])
-        tags = self.tags.read(listener["ListenerArn"], f"listener {listener['ListenerArn']}")
-        return current_state(listener, certificates, tags)
+            certificates = self.aws.pages(f"read the certificates of listener {arn}", "describe_listener_certificates",
+                                          ListenerArn=arn)["Certificates"]
+        return current_state(listener, certificates, self.tags.read(arn, f"listener {arn}"))
 
-    def _certificates(self, arn):
-        try:
-            return paginated_query_with_retries(
-                self.client, "describe_listener_certificates", retry_decorator=jittered_backoff(), ListenerArn=arn
-            )["Certificates"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the certificates of listener {arn}")
+    def plan(self, current):
+        params = self.params
+        decision = plan(desired_state(params), current, params["tags"], params["purge_tags"])
+        if self.balancer_missing and not self.module.check_mode:
+            decision["problem"] = f"Load balancer {self.balancer} does not exist"
+        elif self.balancer_missing:
+            decision["warnings"] = [f"Load balancer {self.balancer} does not exist yet; "
+                                    f"the listener on port {self.name} is reported as one to create"]
+        return decision
 
-    def create(self, load_balancer_arn, port, params, after):
-        request = {
-            "LoadBalancerArn": load_balancer_arn,
-            "Port": port,
-            "Protocol": params["protocol"],
-            "DefaultActions": [action_request(params["default_action"])],
-        }
-        if params["protocol"] == "HTTPS":
-            request["SslPolicy"] = after["ssl_policy"]
-            # AWS takes exactly one certificate here, the default; the others are added after.
-            request["Certificates"] = [{"CertificateArn": after["certificates"][0]}]
-        if after["tags"]:
-            request["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
-        try:
-            return self.client.create_listener(aws_retry=True, **request)["Listeners"][0]["ListenerArn"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create the listener on port {port} of {load_balancer_arn}")
+    def owned(self, current):
+        return dict(owned(current), tags=current["tags"])
 
-    def modify(self, arn, changes, params):
-        request = dict(changes)
-        if "DefaultActions" in request:
-            request["DefaultActions"] = [action_request(params["default_action"])]
-        try:
-            self.client.modify_listener(aws_retry=True, ListenerArn=arn, **request)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to modify listener {arn}")
-
-    def update_certificates(self, arn, to_add, to_remove):
-        try:
-            if to_add:
-                self.client.add_listener_certificates(
-                    aws_retry=True, ListenerArn=arn, Certificates=[{"CertificateArn": c} for c in to_add]
-                )
-            if to_remove:
-                self.client.remove_listener_certificates(
-                    aws_retry=True, ListenerArn=arn, Certificates=[{"CertificateArn": c} for c in to_remove]
-                )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update the certificates of listener {arn}")
-
-    def delete(self, arn):
-        try:
-            self.client.delete_listener(aws_retry=True, ListenerArn=arn)
-        except is_boto3_error_code("ListenerNotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete listener {arn}")
-
-
-def ensure_absent(module, listeners, current):
-    if not current:
-        module.exit_json(changed=False, listener={}, diff=make_diff({}, {}))
-    before = dict(owned(current), tags=current["tags"])
-    if not module.check_mode:
-        listeners.delete(current["listener_arn"])
-    module.exit_json(changed=True, listener={}, diff=make_diff(before, {}))
-
-
-def ensure_present(module, listeners, current):
-    params = module.params
-    decision = plan(desired_state(params), current, params["tags"], params["purge_tags"])
-    result = {"load_balancer_arn": params["load_balancer_arn"], "port": params["port"]}
-    if current:
-        result["listener_arn"] = current["listener_arn"]
-    result.update(decision["after"])
-    if decision["changed"] and not module.check_mode:
+    def apply(self, decision, current):
+        params, after = self.params, decision["after"]
         if decision["create"]:
-            result["listener_arn"] = listeners.create(params["load_balancer_arn"], params["port"], params, decision["after"])
-        elif decision["modify"]:
-            listeners.modify(result["listener_arn"], decision["modify"], params)
-        listeners.update_certificates(
-            result["listener_arn"], decision["certificates_to_add"], decision["certificates_to_remove"]
-        )
+            request = {"LoadBalancerArn": self.balancer, "Port": self.name, "Protocol": params["protocol"],
+                       "DefaultActions": [action_request(params["default_action"])]}
+            if params["protocol"] == "HTTPS":
+                request["SslPolicy"] = after["ssl_policy"]
+                # AWS takes exactly one certificate here, the default; the others are added after.
+                request["Certificates"] = [{"CertificateArn": after["certificates"][0]}]
+            if after["tags"]:
+                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            created = self.aws.call(f"create the listener on port {self.name} of {self.balancer}", "create_listener", **request)
+            arn = created["Listeners"][0]["ListenerArn"]
+        else:
+            arn = current["listener_arn"]
+            if decision["modify"]:
+                request = dict(decision["modify"])
+                if "DefaultActions" in request:
+                    request["DefaultActions"] = [action_request(params["default_action"])]
+                self.aws.call(f"modify listener {arn}", "modify_listener", ListenerArn=arn, **request)
+        for operation, certificates in (("add_listener_certificates", decision["certificates_to_add"]),
+                                        ("remove_listener_certificates", decision["certificates_to_remove"])):
+            if certificates:
+                self.aws.call(f"update the certificates of listener {arn}", operation, ListenerArn=arn,
+                              Certificates=[{"CertificateArn": c} for c in certificates])
         if not decision["create"]:
-            listeners.tags.change(result["listener_arn"], f"listener {result['listener_arn']}", decision["tags_to_set"],
-                                  decision["tags_to_remove"])
-    module.exit_json(
-        changed=decision["changed"],
-        listener=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+            self.tags.change(arn, f"listener {arn}", decision["tags_to_set"], decision["tags_to_remove"])
+        return {"listener_arn": arn}
+
+    def delete(self, current):
+        arn = current["listener_arn"]
+        self.aws.call(f"delete listener {arn}", "delete_listener", missing=None, ListenerArn=arn)
+
+    def result(self, decision, state):
+        result = {"load_balancer_arn": self.balancer, "port": self.name}
+        if state:
+            result["listener_arn"] = state["listener_arn"]
+        result.update(decision["after"])
+        return result
 
 
 def main():
@@ -625,35 +586,11 @@ def main():
         required_one_of=[["load_balancer_arn", "load_balancer_name"]],
         mutually_exclusive=[["load_balancer_arn", "load_balancer_name"]],
     )
-    params = module.params
-    if params["state"] == "present":
-        problems = action_problems(params["default_action"])
-        if params["protocol"] == "HTTP" and (params["certificates"] or params["ssl_policy"]):
-            problems.append("certificates and ssl_policy only apply to an HTTPS listener")
-        if params["protocol"] == "HTTPS" and not params["certificates"]:
-            problems.append("an HTTPS listener needs at least one certificate")
-        if problems:
-            module.fail_json(msg="; ".join(problems))
-
-    listeners = Listeners(module)
-    balancer = params["load_balancer_arn"]
-    if params["load_balancer_name"]:
-        balancer = listeners.load_balancer_arn(params["load_balancer_name"])
-        params["load_balancer_arn"] = params["load_balancer_name"] if balancer is MISSING else balancer
-    current = MISSING if balancer is MISSING else listeners.describe(params["load_balancer_arn"], params["port"])
-    if current is MISSING:
-        if params["state"] == "absent":
-            module.exit_json(changed=False, listener={}, diff=make_diff({}, {}))
-        if not module.check_mode:
-            module.fail_json(msg=f"Load balancer {params['load_balancer_arn']} does not exist")
-        module.warn(
-            f"Load balancer {params['load_balancer_arn']} does not exist yet; "
-            f"the listener on port {params['port']} is reported as one to create"
-        )
-        current = None
-    if params["state"] == "absent":
-        ensure_absent(module, listeners, current)
-    ensure_present(module, listeners, current)
+    problems = option_problems(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    else:
+        module.exit_json(**run(module, Listener(module), "listener"))
 
 
 if __name__ == "__main__":

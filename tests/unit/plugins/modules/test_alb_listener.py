@@ -2,7 +2,9 @@ import copy
 
 import pytest
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import DEFAULT_SSL_POLICY
+from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import Listener
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import action_problems
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import action_request
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import current_state
@@ -10,6 +12,8 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener im
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import desired_state
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import normalize_action
 from ansible_collections.nestjs_playground.infra.plugins.modules.alb_listener import plan
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import Failed
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 LB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/nestjs-playground/50dc6c495c0c9188"
 LISTENER = LB.replace(":loadbalancer/", ":listener/") + "/f2f7dc8efc522ab2"
@@ -328,3 +332,43 @@ def test_plan_does_not_mutate_current():
     snapshot = copy.deepcopy(current)
     plan(desired_state(https_params(certificates=[CERT3])), current, {"X": "1"}, True)
     assert current == snapshot
+
+
+# The listener in ELBv2 (botocore Stubber) ------------------------------------------------------------
+
+def listener_module(check_mode=False, **overrides):
+    """A module whose parameters ask for the HTTP listener forwarding to TG, with its warnings kept."""
+    module = FakeModule(dict({"load_balancer_arn": None, "load_balancer_name": "nestjs-playground", "port": 80, "state": "present",
+                              "protocol": "HTTP", "certificates": None, "ssl_policy": None, "tags": None, "purge_tags": True,
+                              "default_action": {"type": "forward", "target_group_arn": TG}}, **overrides), check_mode)
+    module.warnings = []
+    module.warn = module.warnings.append
+    return module
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_load_balancer_not_created_yet_is_a_warning_in_check_mode_and_a_failure_for_real(check_mode):
+    module = listener_module(check_mode)
+    listener = Listener(module)
+    with module.stubber("elbv2") as stubber:
+        stubber.add_client_error("describe_load_balancers", "LoadBalancerNotFound", expected_params={"Names": ["nestjs-playground"]})
+        if check_mode:
+            result = run(module, listener, "listener")
+            assert result["changed"] is True and result["listener"]["load_balancer_arn"] == "nestjs-playground"
+            assert any("does not exist yet" in warning for warning in module.warnings)
+        else:
+            with pytest.raises(Failed, match="^Load balancer nestjs-playground does not exist$"):
+                run(module, listener, "listener")
+        stubber.assert_no_pending_responses()
+
+
+def test_a_listener_deleted_meanwhile_is_no_error():
+    module = listener_module(load_balancer_arn=LB, load_balancer_name=None, state="absent")
+    listener = Listener(module)
+    with module.stubber("elbv2") as stubber:
+        stubber.add_response("describe_listeners", {"Listeners": [{"ListenerArn": LISTENER, "LoadBalancerArn": LB, "Port": 80, "Protocol": "HTTP",
+                                                                   "DefaultActions": [AWS_FORWARD]}]}, {"LoadBalancerArn": LB})
+        stubber.add_response("describe_tags", {"TagDescriptions": [{"ResourceArn": LISTENER}]}, {"ResourceArns": [LISTENER]})
+        stubber.add_client_error("delete_listener", "ListenerNotFound", expected_params={"ListenerArn": LISTENER})
+        assert run(module, listener, "listener")["changed"] is True
+        stubber.assert_no_pending_responses()
