@@ -224,24 +224,16 @@ import copy
 import json
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # The fields of the definition this module owns, as compared and shown in the diff (tags aside).
 DEFINITION_FIELDS = (
@@ -445,136 +437,115 @@ def describe_result(definition, tags):
     return result
 
 
-class TaskDefinitions:
-    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
-
-    def __init__(self, module):
-        self.module = module
-        self.retry = jittered_backoff()
-        self.client = module.client("ecs", retry_decorator=self.retry)
-
-    def active_arns(self, family):
-        """The ARNs of the family's ACTIVE revisions, oldest first (exactly this family: familyPrefix
-        is a prefix on AWS)."""
-        try:
-            return active_revision_arns(self.client, self.retry, family)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to list the task definitions of family {family}")
-
-    def _describe(self, task_definition):
-        response = self.client.describe_task_definition(aws_retry=True, taskDefinition=task_definition, include=["TAGS"])
-        return response["taskDefinition"], ecs_tags_to_dict(response.get("tags"))
-
-    def latest(self, family):
-        """(the latest ACTIVE revision, its tags), or (None, {}).
-
-        DescribeTaskDefinition with a family returns the latest ACTIVE revision on AWS and fails with a
-        ClientException when there is none; the emulator returns the latest revision even when it is
-        INACTIVE. Either case falls back to listing the ACTIVE revisions.
-        """
-        try:
-            definition, tags = self._describe(family)
-            if definition.get("status") == "ACTIVE" and definition.get("family") == family:
-                return definition, tags
-        except is_boto3_error_code("ClientException"):
-            pass
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe task definition family {family}")
-        arns = self.active_arns(family)
-        if not arns:
-            return None, {}
-        try:
-            return self._describe(arns[-1])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to describe task definition {arns[-1]}")
-
-    def register(self, spec, tags):
-        params = dict(spec)
-        if tags:
-            params["tags"] = ecs_tag_list(tags)
-        try:
-            response = self.client.register_task_definition(aws_retry=True, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to register a task definition in family {spec['family']}")
-        # AWS answers with the tags it stored; the emulator leaves them out: then they are the ones sent.
-        stored = ecs_tags_to_dict(response["tags"]) if "tags" in response else dict(tags or {})
-        return response["taskDefinition"], stored
-
-    def deregister(self, arn, twin=False):
-        try:
-            self.client.deregister_task_definition(aws_retry=True, taskDefinition=arn)
-        except is_boto3_error_code("ClientException") as e:
-            if not twin:   # a twin may have just been deregistered by the run that registered it
-                self.module.fail_json_aws(e, msg=f"Unable to deregister task definition {arn}")
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to deregister task definition {arn}")
-
-    def newer_active(self, family, since, own_arn):
-        """The family's other ACTIVE revisions above ``since``: ``{revision: taskDefinition}``."""
-        found = {}
-        for arn in self.active_arns(family):
-            revision = family_of(arn)[1]
-            if revision > since and arn != own_arn:
-                try:
-                    found[revision] = self._describe(arn)[0]
-                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                    self.module.fail_json_aws(e, msg=f"Unable to describe task definition {arn}")
-        return found
-
-
-def ensure_absent(module, defs, family, current, current_tags):
-    arns = defs.active_arns(family)
-    if not arns:
-        module.exit_json(changed=False, task_definition={}, deregistered=[], diff=make_diff({}, {}))
-    before = {}
-    if current is not None:
-        before = normalise_definition(current)
-        before["tags"] = current_tags
-    if not module.check_mode:
-        for arn in arns:
-            defs.deregister(arn)
-    module.exit_json(changed=True, task_definition={}, deregistered=arns, diff=make_diff(before, {}))
-
-
 def next_revision_arn(arn):
     """The ARN the next revision of the family of ``arn`` will most likely have (check mode only)."""
     base, _colon, revision = arn.rpartition(":")
     return f"{base}:{int(revision) + 1}" if revision.isdigit() else arn
 
 
-def ensure_present(module, defs, family, current, current_tags):
-    spec = desired_spec(module.params)
-    decision = plan(spec, current, current_tags, module.params["tags"], module.params["purge_tags"])
-    if current is not None and not decision["register"]:
-        result = describe_result(current, decision["after"]["tags"])
-    else:
-        result = dict(decision["after"], family=family)
-        if current is not None:
-            # What the real run will register: later tasks (the service) can then plan the rollout.
-            result["task_definition_arn"] = next_revision_arn(current["taskDefinitionArn"])
-            result["revision"] = current["revision"] + 1
-    if not module.check_mode:
-        if decision["register"]:
-            registered, tags = defs.register(spec, decision["after"]["tags"])
-            result = describe_result(registered, tags)
-            # Another run may have registered the same definition since this one looked: keep one.
-            since = current["revision"] if current is not None else 0
-            others = defs.newer_active(family, since, registered["taskDefinitionArn"])
-            if others:
-                keep, extra = settle_twins(registered["revision"], others, decision["after"])
-                kept = {registered["revision"]: registered, **others}
-                for revision in extra:
-                    defs.deregister(kept[revision]["taskDefinitionArn"], twin=True)
-                if keep != registered["revision"]:
-                    result = describe_result(kept[keep], tags)
-        elif decision["retag"]:
-            retag_ecs_resource(module, defs.client, current["taskDefinitionArn"],
-                               decision["tags_to_set"], decision["tags_to_remove"])
-    module.exit_json(
-        changed=decision["changed"],
-        task_definition=result,
-        diff=make_diff(decision["before"], decision["after"]),
-    )
+class TaskDefinition(Resource):
+    """The latest ACTIVE revision of the task definition family ``family``. The current state is
+    ``{"definition", "tags"}`` (the DescribeTaskDefinition ``taskDefinition`` and its tags), or None; with
+    O(state=absent), ``arns`` too: every ACTIVE revision, which the deletion deregisters."""
+
+    service = "ecs"
+    tag_adapter = EcsTags
+    kind = "task definition family"
+    name_option = "family"
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.deregistered = []   # with state=absent: the ACTIVE revisions deregistered (or, in check mode, to be)
+
+    def active_arns(self):
+        """The ARNs of the family's ACTIVE revisions, oldest first (exactly this family: familyPrefix
+        is a prefix on AWS)."""
+        with self.aws.failing(f"list the task definitions of family {self.name}"):
+            return active_revision_arns(self.aws.client, self.aws.retry, self.name)
+
+    def read(self, task_definition, what="task definition", answers=None):
+        """``{"definition", "tags"}`` of a revision (or of a family's latest); ``answers`` as ``call``'s."""
+        response = self.aws.call(f"describe {what} {task_definition}", "describe_task_definition",
+                                 answers=answers, taskDefinition=task_definition, include=["TAGS"])
+        return response and {"definition": response["taskDefinition"], "tags": self.tags.from_aws(response)}
+
+    def latest(self):
+        """The latest ACTIVE revision, or None.
+
+        DescribeTaskDefinition with a family returns the latest ACTIVE revision on AWS and fails with a
+        ClientException when there is none; the emulator returns the latest revision even when it is
+        INACTIVE. Either case falls back to listing the ACTIVE revisions.
+        """
+        found = self.read(self.name, self.kind, answers={"ClientException": None})
+        if found and found["definition"].get("status") == "ACTIVE" and found["definition"].get("family") == self.name:
+            return found
+        arns = self.active_arns()
+        return self.read(arns[-1]) if arns else None
+
+    def describe(self):
+        current = self.latest()
+        if self.params["state"] == "absent":
+            self.deregistered = self.active_arns()
+            return dict(current or {"definition": None}, arns=self.deregistered) if self.deregistered else None
+        return current
+
+    def plan(self, current):
+        current = current or {"definition": None, "tags": {}}
+        return plan(desired_spec(self.params), current["definition"], current["tags"], self.params["tags"], self.params["purge_tags"])
+
+    def owned(self, current):
+        if current["definition"] is None:
+            return {}
+        return dict(normalise_definition(current["definition"]), tags=current["tags"])
+
+    def register(self, decision):
+        """Registers the asked definition; ``{"definition", "tags"}`` of the registered revision."""
+        request = desired_spec(self.params)
+        if decision["after"]["tags"]:
+            request["tags"] = self.tags.tags_at_create(decision["after"]["tags"])
+        response = self.aws.call(f"register a task definition in family {self.name}", "register_task_definition", **request)
+        # AWS answers with the tags it stored; the emulator leaves them out: then they are the ones sent.
+        tags = self.tags.from_aws(response) if "tags" in response else dict(decision["after"]["tags"])
+        return {"definition": response["taskDefinition"], "tags": tags}
+
+    def apply(self, decision, current):
+        if not decision["register"]:
+            arn = current["definition"]["taskDefinitionArn"]
+            self.tags.change(arn, f"task definition {arn}", decision["tags_to_set"], decision["tags_to_remove"])
+            return dict(current, tags=decision["after"]["tags"])
+        registered = self.register(decision)
+        # Another run may have registered the same definition since this one looked: keep one.
+        since = current["definition"]["revision"] if current is not None else 0
+        own = registered["definition"]
+        others = {}
+        for arn in self.active_arns():
+            revision = family_of(arn)[1]
+            if revision > since and arn != own["taskDefinitionArn"]:
+                others[revision] = self.read(arn)["definition"]
+        if not others:
+            return registered
+        keep, extra = settle_twins(own["revision"], others, decision["after"])
+        kept = {own["revision"]: own, **others}
+        for revision in extra:
+            # A twin may have just been deregistered by the run that registered it.
+            arn = kept[revision]["taskDefinitionArn"]
+            self.aws.call(f"deregister task definition {arn}", "deregister_task_definition", answers={"ClientException": None},
+                          taskDefinition=arn)
+        return dict(registered, definition=kept[keep])
+
+    def delete(self, current):
+        for arn in current["arns"]:
+            self.aws.call(f"deregister task definition {arn}", "deregister_task_definition", taskDefinition=arn)
+
+    def result(self, decision, state):
+        if self.module.check_mode and decision["register"]:
+            result = dict(decision["after"], family=self.name)
+            if state is not None:
+                # What the real run will register: later tasks (the service) can then plan the rollout.
+                result["task_definition_arn"] = next_revision_arn(state["definition"]["taskDefinitionArn"])
+                result["revision"] = state["definition"]["revision"] + 1
+            return result
+        return describe_result(state["definition"], state["tags"] if decision["register"] else decision["after"]["tags"])
 
 
 def main():
@@ -598,12 +569,11 @@ def main():
         supports_check_mode=True,
         required_if=[["state", "present", ["container_definitions"]]],
     )
-    defs = TaskDefinitions(module)
-    family = module.params["family"]
-    current, current_tags = defs.latest(family)
+    definition = TaskDefinition(module)
+    result = run(module, definition, "task_definition")
     if module.params["state"] == "absent":
-        ensure_absent(module, defs, family, current, current_tags)
-    ensure_present(module, defs, family, current, current_tags)
+        result["deregistered"] = definition.deregistered
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
 import copy
 
+import botocore.session
 import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import DEFINITION_FIELDS
+from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import TaskDefinition
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import definition_differences
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import desired_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
@@ -437,3 +442,60 @@ def test_settle_twins_leaves_a_different_definition_alone():
 
 def test_settle_twins_with_three_runs_keeps_one():
     assert settle_twins(4, {2: _registered(2), 3: _registered(3)}, _after()) == (2, [3, 4])
+
+
+# the Resource, against a stubbed client ------------------------------------------------------------
+
+class FakeModule:
+    """What TaskDefinition needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
+
+    check_mode = False
+
+    def __init__(self, client, state="present"):
+        self._client = client
+        self.params = {"family": "web", "state": state, "container_definitions": [{"name": "app", "image": "nginx:1"}],
+                       "cpu": "256", "memory": "512", "network_mode": "awsvpc", "requires_compatibilities": ["FARGATE"],
+                       "execution_role_arn": None, "task_role_arn": None, "runtime_platform": None, "volumes": None,
+                       "tags": None, "purge_tags": True}
+
+    def client(self, _service, retry_decorator=None):
+        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
+
+    def fail_json_aws(self, error, msg):
+        raise AssertionError(f"{msg}: {error}")
+
+
+def stubbed(state="present"):
+    client = botocore.session.get_session().create_client("ecs", region_name="us-east-1", aws_access_key_id="k",
+                                                          aws_secret_access_key="s")
+    return Stubber(client), TaskDefinition(FakeModule(client, state))
+
+
+def arn(revision):
+    return f"arn:aws:ecs:us-east-1:1:task-definition/web:{revision}"
+
+
+def test_a_family_without_an_active_revision_is_absent_on_aws_and_on_the_emulator():
+    stubber, definition = stubbed(state="absent")
+    # AWS: ClientException for a family without ACTIVE revision; then the listing finds none either.
+    stubber.add_client_error("describe_task_definition", "ClientException", expected_params={"taskDefinition": "web", "include": ["TAGS"]})
+    stubber.add_response("list_task_definitions", {"taskDefinitionArns": []})
+    stubber.add_response("list_task_definitions", {"taskDefinitionArns": []})
+    with stubber:
+        assert definition.describe() is None
+    assert definition.deregistered == []
+
+
+def test_a_twin_the_other_run_already_deregistered_is_kept_as_the_lower_revision():
+    stubber, definition = stubbed()
+    decision = definition.plan(None)
+    stubber.add_response("register_task_definition", {"taskDefinition": _registered(3)})
+    stubber.add_response("list_task_definitions", {"taskDefinitionArns": [arn(3), arn(2), "arn:aws:ecs:us-east-1:1:task-definition/web-worker:5"]})
+    stubber.add_response("describe_task_definition", {"taskDefinition": _registered(2)}, expected_params={"taskDefinition": arn(2), "include": ["TAGS"]})
+    # The other run deregistered its own twin, this run's revision 3, meanwhile: AWS answers ClientException.
+    stubber.add_client_error("deregister_task_definition", "ClientException", expected_params={"taskDefinition": arn(3)})
+    with stubber:
+        state = definition.apply(decision, None)
+    stubber.assert_no_pending_responses()
+    assert state["definition"]["revision"] == 2 and state["tags"] == {}
+    assert definition.result(decision, state)["task_definition_arn"] == arn(2)
