@@ -375,9 +375,9 @@ def outcome(decisions):
             "diff": {"before": before, "after": after}}
 
 
-def converge(module):
-    """Reads the alarms, decides and (not in check mode) applies; returns the module's result."""
-    aws = ServiceCalls(module, "cloudwatch")
+def converge(module, aws):
+    """Reads the alarms, decides and (not in check mode) applies through ``aws`` (CloudWatch's ServiceCalls);
+    returns the module's result."""
     tags = AlarmTags(aws)
     decisions = decide(module.params, aws, tags)
     if not module.check_mode:
@@ -419,7 +419,7 @@ def main():
     if found:
         module.fail_json(msg="; ".join(found) + ".")
     else:
-        module.exit_json(**converge(module))
+        module.exit_json(**converge(module, ServiceCalls(module, "cloudwatch")))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,8 @@
 """What cloudwatch_metric_alarms decides for each alarm, from (desired, current), without AWS."""
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.modules.cloudwatch_metric_alarms import (
     FIELDS,
     configuration,
@@ -15,6 +12,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.cloudwatch_metr
     problems,
     put_arguments,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:app-dev-alarms"
 TAGS = {"App": "app", "Env": "dev"}
@@ -150,31 +148,15 @@ def test_problems_name_duplicates_and_what_a_present_alarm_lacks():
 
 # The alarms in CloudWatch (botocore Stubber) ---------------------------------------------------------
 
-class FakeModule:
-    """What converge() needs of AnsibleAWSModule: parameters, check mode and a retrying stubbed client."""
-
-    def __init__(self, alarms, tags=None):
-        self.params = {"alarms": alarms, "tags": tags, "purge_tags": True}
-        self.check_mode = False
-        self.raw = botocore.session.get_session().create_client("cloudwatch", region_name="us-east-1", aws_access_key_id="a",
-                                                               aws_secret_access_key="b")
-        self.stubber = Stubber(self.raw)
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.raw, retry_decorator)
-
-    def fail_json_aws(self, error, msg):
-        raise AssertionError(f"{msg}: {error}")
-
-
 def test_alarms_are_read_with_their_tags_by_arn_and_one_deleted_meanwhile_is_no_error():
     alarm = described()
-    module = FakeModule([{"name": alarm["AlarmName"], "state": "absent"}])
-    with module.stubber as stubber:
+    module = FakeModule({"alarms": [{"name": alarm["AlarmName"], "state": "absent"}], "tags": None, "purge_tags": True})
+    aws = ServiceCalls(module, "cloudwatch")
+    with module.stubber("cloudwatch") as stubber:
         stubber.add_response("describe_alarms", {"MetricAlarms": [alarm]}, {"AlarmNames": [alarm["AlarmName"]], "AlarmTypes": ["MetricAlarm"]})
         stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "Env", "Value": "dev"}]}, {"ResourceARN": alarm["AlarmArn"]})
         stubber.add_client_error("delete_alarms", "ResourceNotFound", expected_params={"AlarmNames": [alarm["AlarmName"]]})
-        result = converge(module)
+        result = converge(module, aws)
         stubber.assert_no_pending_responses()
     assert result["changed"] is True and result["diff"]["before"][alarm["AlarmName"]]["tags"] == {"Env": "dev"}
     assert result["alarms"] == [{"name": alarm["AlarmName"], "state": "absent", "changed": True, "configuration": {}, "tags": {}}]
@@ -182,12 +164,13 @@ def test_alarms_are_read_with_their_tags_by_arn_and_one_deleted_meanwhile_is_no_
 
 def test_an_alarm_whose_tags_alone_differ_is_retagged_by_arn_and_not_written_again():
     alarm = described()
-    module = FakeModule([desired()], tags={"Env": "qa"})
-    with module.stubber as stubber:
+    module = FakeModule({"alarms": [desired()], "tags": {"Env": "qa"}, "purge_tags": True})
+    aws = ServiceCalls(module, "cloudwatch")
+    with module.stubber("cloudwatch") as stubber:
         stubber.add_response("describe_alarms", {"MetricAlarms": [alarm]})
         stubber.add_response("list_tags_for_resource", {"Tags": [{"Key": "Env", "Value": "dev"}, {"Key": "Old", "Value": "1"}]})
         stubber.add_response("untag_resource", {}, {"ResourceARN": alarm["AlarmArn"], "TagKeys": ["Old"]})
         stubber.add_response("tag_resource", {}, {"ResourceARN": alarm["AlarmArn"], "Tags": [{"Key": "Env", "Value": "qa"}]})
-        result = converge(module)
+        result = converge(module, aws)
         stubber.assert_no_pending_responses()
     assert result["alarms"][0]["changed"] is True and result["alarms"][0]["alarm_arn"] == alarm["AlarmArn"]

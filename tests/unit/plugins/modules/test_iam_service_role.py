@@ -2,11 +2,7 @@ import copy
 import json
 from urllib.parse import quote
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import IamRoleTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
@@ -19,6 +15,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.iam_service_rol
 from ansible_collections.nestjs_playground.infra.plugins.modules.iam_service_role import policy_from_option
 from ansible_collections.nestjs_playground.infra.plugins.modules.iam_service_role import role_arn
 from ansible_collections.nestjs_playground.infra.plugins.modules.iam_service_role import service_trust_policy
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 ACCOUNT = "123456789012"
 NAME = "nestjs-playground-dev-task"
@@ -396,34 +393,14 @@ def test_plan_does_not_mutate_current():
 
 # The role in IAM (botocore Stubber) ----------------------------------------------------------------
 
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    """What the anatomy needs of AnsibleAWSModule: parameters, check mode, a retrying stubbed IAM client."""
-
-    def __init__(self, **overrides):
-        self.params = dict(params(**overrides), state=overrides.get("state", "present"), tags=None, purge_tags=True)
-        self.check_mode = False
-        self.raw = botocore.session.get_session().create_client("iam", region_name="us-east-1", aws_access_key_id="a",
-                                                               aws_secret_access_key="b")
-        self.stubber = Stubber(self.raw)
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.raw, retry_decorator)
-
-    def fail_json_aws(self, error, msg):
-        raise Failed(f"{msg}: {error}")
-
-    def fail_json(self, msg, **_more):
-        raise Failed(msg)
+def role_module(**overrides):
+    return FakeModule(dict(params(**overrides), state=overrides.get("state", "present"), tags=None, purge_tags=True))
 
 
 def test_iam_role_tags_read_and_change_by_role_name():
     module = FakeModule()
     tags = IamRoleTags(ServiceCalls(module, "iam"))
-    with module.stubber as stubber:
+    with module.stubber("iam") as stubber:
         stubber.add_response("list_role_tags", {"Tags": [{"Key": "Env", "Value": "dev"}]}, {"RoleName": NAME})
         stubber.add_response("untag_role", {}, {"RoleName": NAME, "TagKeys": ["Old"]})
         stubber.add_response("tag_role", {}, {"RoleName": NAME, "Tags": [{"Key": "Env", "Value": "prd"}]})
@@ -433,27 +410,29 @@ def test_iam_role_tags_read_and_change_by_role_name():
 
 
 def test_a_role_that_does_not_exist_is_none_and_one_created_meanwhile_is_described_again():
-    module = FakeModule(policy_document=None, policy_name=None)
+    module = role_module(policy_document=None, policy_name=None)
+    role_resource = Role(module, desired_state(module.params))
     role = {"Path": "/", "RoleName": NAME, "RoleId": "AROAEXAMPLE1234567890", "Arn": f"arn:aws:iam::{ACCOUNT}:role/{NAME}",
             "CreateDate": "2026-01-01T00:00:00Z", "AssumeRolePolicyDocument": json.dumps(TRUST)}
-    with module.stubber as stubber:
+    with module.stubber("iam") as stubber:
         stubber.add_client_error("get_role", "NoSuchEntity", expected_params={"RoleName": NAME})
         stubber.add_client_error("create_role", "EntityAlreadyExists")
         stubber.add_response("get_role", {"Role": role}, {"RoleName": NAME})
         stubber.add_response("list_role_policies", {"PolicyNames": []}, {"RoleName": NAME})
         stubber.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": NAME})
-        result = run(module, Role(module, desired_state(module.params)), "role")
+        result = run(module, role_resource, "role")
         stubber.assert_no_pending_responses()
     assert result["changed"] is False and result["role"]["role_id"] == "AROAEXAMPLE1234567890"
 
 
 def test_a_role_whose_policies_and_profiles_are_gone_meanwhile_is_deleted_without_error():
-    module = FakeModule(state="absent")
+    module = role_module(state="absent")
+    role_resource = Role(module, desired_state(module.params))
     current = current_state(managed_policy_arns=[EXEC_ARN])
-    with module.stubber as stubber:
+    with module.stubber("iam") as stubber:
         stubber.add_client_error("delete_role_policy", "NoSuchEntity", expected_params={"RoleName": NAME, "PolicyName": "app"})
         stubber.add_client_error("detach_role_policy", "NoSuchEntity", expected_params={"RoleName": NAME, "PolicyArn": EXEC_ARN})
         stubber.add_client_error("list_instance_profiles_for_role", "NoSuchEntity", expected_params={"RoleName": NAME})
         stubber.add_client_error("delete_role", "NoSuchEntity", expected_params={"RoleName": NAME})
-        Role(module, desired_state(module.params)).delete(current)
+        role_resource.delete(current)
         stubber.assert_no_pending_responses()

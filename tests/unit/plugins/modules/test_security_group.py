@@ -2,8 +2,6 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import SecurityGroup
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import SecurityGroups
@@ -13,6 +11,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.security_group 
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import rules_after
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import rules_from_permissions
 from ansible_collections.nestjs_playground.infra.plugins.modules.security_group import sort_key
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule as RunModule
 
 
 def entry(**kwargs):
@@ -164,29 +163,13 @@ def test_any_other_refusal_fails_the_task_with_the_group_named():
         groups.change_rules("sg-1", [], [], [tcp(80, "web", cidr_ipv4="0.0.0.0/0")])
 
 
-class RunModule:
-    """What SecurityGroup and run() need of AnsibleAWSModule: parameters, check mode, a retrying stubbed client."""
-
-    def __init__(self, **params):
-        self.params = dict({"name": "db", "vpc_id": "vpc-1", "description": "the database", "state": "present", "ingress": None,
-                            "purge_ingress": True, "tags": None, "purge_tags": True}, **params)
-        self.check_mode = False
-        self.warnings = []
-        self.raw = botocore.session.get_session().create_client("ec2", region_name="us-east-1", aws_access_key_id="k",
-                                                               aws_secret_access_key="s")
-        self.stubber = Stubber(self.raw)
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.raw, retry_decorator)
-
-    def warn(self, warning):
-        self.warnings.append(warning)
-
-    def fail_json_aws(self, error, msg):
-        raise Failed(f"{msg}: {error}")
-
-    def fail_json(self, msg, **_more):
-        raise Failed(msg)
+def group_module(**params):
+    """A module whose parameters ask for the group db of vpc-1, with its warnings kept."""
+    module = RunModule(dict({"name": "db", "vpc_id": "vpc-1", "description": "the database", "state": "present", "ingress": None,
+                             "purge_ingress": True, "tags": None, "purge_tags": True}, **params))
+    module.warnings = []
+    module.warn = module.warnings.append
+    return module
 
 
 def described(*groups):
@@ -195,36 +178,39 @@ def described(*groups):
 
 
 def test_a_group_another_run_created_meanwhile_is_described_again_and_converged():
-    module = RunModule(ingress=[entry(ports=[443], cidr_ipv4="0.0.0.0/0")])
-    module.stubber.add_response("describe_security_groups", described())
-    module.stubber.add_client_error("create_security_group", "InvalidGroup.Duplicate")
-    module.stubber.add_response("describe_security_groups", described(("db", "sg-9")))
-    module.stubber.add_response("authorize_security_group_ingress", {"Return": True}, expected_params={
-        "GroupId": "sg-9", "IpPermissions": [permission(tcp(443, cidr_ipv4="0.0.0.0/0"))]})
-    with module.stubber:
-        result = run(module, SecurityGroup(module), "security_group")
-    module.stubber.assert_no_pending_responses()
+    module = group_module(ingress=[entry(ports=[443], cidr_ipv4="0.0.0.0/0")])
+    group = SecurityGroup(module)
+    with module.stubber("ec2") as stubber:
+        stubber.add_response("describe_security_groups", described())
+        stubber.add_client_error("create_security_group", "InvalidGroup.Duplicate")
+        stubber.add_response("describe_security_groups", described(("db", "sg-9")))
+        stubber.add_response("authorize_security_group_ingress", {"Return": True}, expected_params={
+            "GroupId": "sg-9", "IpPermissions": [permission(tcp(443, cidr_ipv4="0.0.0.0/0"))]})
+        result = run(module, group, "security_group")
+        stubber.assert_no_pending_responses()
     assert result["changed"] is True and result["security_group"]["group_id"] == "sg-9"
     assert any("created by another run" in warning for warning in module.warnings)
 
 
 def test_a_group_the_rules_name_is_created_and_named_by_its_new_id_in_the_result_and_the_diff():
-    module = RunModule(ingress=[entry(ports=[5432], source_group_name="app", source_group_description="the application")])
-    module.stubber.add_response("describe_security_groups", described(("db", "sg-1")))
-    module.stubber.add_response("create_security_group", {"GroupId": "sg-2"}, expected_params={
-        "GroupName": "app", "Description": "the application", "VpcId": "vpc-1"})
-    module.stubber.add_response("authorize_security_group_ingress", {"Return": True}, expected_params={
-        "GroupId": "sg-1", "IpPermissions": [permission(tcp(5432, group_id="sg-2"))]})
-    with module.stubber:
-        result = run(module, SecurityGroup(module), "security_group")
-    module.stubber.assert_no_pending_responses()
+    module = group_module(ingress=[entry(ports=[5432], source_group_name="app", source_group_description="the application")])
+    group = SecurityGroup(module)
+    with module.stubber("ec2") as stubber:
+        stubber.add_response("describe_security_groups", described(("db", "sg-1")))
+        stubber.add_response("create_security_group", {"GroupId": "sg-2"}, expected_params={
+            "GroupName": "app", "Description": "the application", "VpcId": "vpc-1"})
+        stubber.add_response("authorize_security_group_ingress", {"Return": True}, expected_params={
+            "GroupId": "sg-1", "IpPermissions": [permission(tcp(5432, group_id="sg-2"))]})
+        result = run(module, group, "security_group")
+        stubber.assert_no_pending_responses()
     assert result["security_group"]["ingress"] == result["diff"]["after"]["ingress"] == [tcp(5432, group_id="sg-2")]
 
 
 def test_a_group_deleted_meanwhile_is_no_error():
-    module = RunModule(state="absent")
-    module.stubber.add_response("describe_security_groups", described(("db", "sg-1")))
-    module.stubber.add_client_error("delete_security_group", "InvalidGroup.NotFound", expected_params={"GroupId": "sg-1"})
-    with module.stubber:
-        assert run(module, SecurityGroup(module), "security_group")["changed"] is True
-    module.stubber.assert_no_pending_responses()
+    module = group_module(state="absent")
+    group = SecurityGroup(module)
+    with module.stubber("ec2") as stubber:
+        stubber.add_response("describe_security_groups", described(("db", "sg-1")))
+        stubber.add_client_error("delete_security_group", "InvalidGroup.NotFound", expected_params={"GroupId": "sg-1"})
+        assert run(module, group, "security_group")["changed"] is True
+        stubber.assert_no_pending_responses()
