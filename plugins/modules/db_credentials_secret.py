@@ -137,15 +137,15 @@ secret:
       type: dict
 """
 
-import secrets
-import string
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import EXCLUDE_CHARACTERS
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import generate_password
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import with_rotation_tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -159,22 +159,6 @@ KEYS = {
     "db_cluster_identifier": "dbClusterIdentifier",
 }
 PASSWORD = "password"
-
-
-def generate_password(length, exclude):
-    """A random password of ``length`` characters, none of them in ``exclude``.
-
-    It holds a lower-case letter, an upper-case letter and a digit whenever ``exclude`` leaves one of
-    each kind to choose from.
-    """
-    alphabet = [c for c in string.ascii_letters + string.digits + string.punctuation if c not in exclude]
-    if length < 8 or not alphabet:
-        raise ValueError("password_length must be at least 8 and exclude_characters must leave characters to use")
-    kinds = [kind for kind in (str.islower, str.isupper, str.isdigit) if any(kind(c) for c in alphabet)]
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _position in range(length))
-        if all(any(kind(c) for c in candidate) for kind in kinds):
-            return candidate
 
 
 def desired_document(params):
@@ -221,8 +205,9 @@ def ensure_present(module, store, name, described):
         store.restore(described["ARN"])
     current_document = store.document(name) if exists and not (scheduled and module.check_mode) else {}
     fields, after = plan(desired_document(params), current_document, exists)
-    to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
-    new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
+    wanted_tags = with_rotation_tags(current_tags, params["tags"])   # db_credentials_rotation's record stays
+    to_set, to_remove = tag_changes(current_tags, wanted_tags, params["purge_tags"])
+    new_tags = tags_after(current_tags, wanted_tags, params["purge_tags"])
     creating = not exists
     changed = creating or scheduled or bool(fields or to_set or to_remove)
     arn = described["ARN"] if exists else None
@@ -264,7 +249,7 @@ def main():
         dbname=dict(type="str"),
         db_cluster_identifier=dict(type="str"),
         password_length=dict(type="int", default=32, no_log=False),
-        exclude_characters=dict(type="str", default="/@\"' \\`$%&*()[]{}<>|;:,?#=+~^"),
+        exclude_characters=dict(type="str", default=EXCLUDE_CHARACTERS),
         description=dict(type="str"),
         kms_key_id=dict(type="str"),
         recovery_window_in_days=dict(type="int", default=30),
