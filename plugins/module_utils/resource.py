@@ -131,14 +131,15 @@ class ServiceCalls:
             except botocore.exceptions.ClientError as e:
                 return self._answer(e, missing, _RAISE, answers)
 
-    def wait(self, waiter_name, what, timeout, delay, **params):
+    def wait(self, waiter_name, what, timeout, delay, state=None, **params):
         """Waits (the client's ``waiter_name``, polled every ``delay`` s, through throttling) until ``what``
-        is as the waiter wants it, failing after ``timeout`` s with what it waited for."""
+        is as the waiter wants it, failing after ``timeout`` s with what it waited for: ``what`` did not become
+        ``state`` (by default the waiter's last word: ``services_stable``, stable)."""
         try:
             wait_through_throttling(self.client.get_waiter(waiter_name), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
                                     **params)
         except botocore.exceptions.WaiterError as e:
-            self.module.fail_json_aws(e, msg=f"{what} did not become {waiter_name.split('_')[-1]} within {timeout} s")
+            self.module.fail_json_aws(e, msg=f"{what} did not become {state or waiter_name.split('_')[-1]} within {timeout} s")
 
     def _answer(self, error, missing, exists, answers=None):
         """The value given for a not-found, already-exists or ``answers`` error; any other error goes on up."""

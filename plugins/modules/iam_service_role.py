@@ -450,7 +450,7 @@ class Role(Resource):
                 return CHANGED_MEANWHILE
             state.update(arn=created["Role"]["Arn"], role_id=created["Role"].get("RoleId"))
             # IAM is eventually consistent: wait until the role can be read before writing its policies.
-            self.aws.wait("role_exists", self.what, 30, 1, RoleName=name)
+            self.aws.wait("role_exists", self.what, 30, 1, state="visible to IAM", RoleName=name)
         if decision["update_trust"]:
             self.aws.call(f"update the trust policy of {self.what}", "update_assume_role_policy", RoleName=name,
                           PolicyDocument=json.dumps(after["assume_role_policy_document"]))
