@@ -339,25 +339,19 @@ rollout:
 
 import math
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import retag_ecs_resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import wait_through_throttling
 
 # The fields this module owns, in the order they are compared, written and shown in the diff.
 OWNED = (
@@ -770,138 +764,112 @@ def service_result(service, owned, tags):
 
 # ---- AWS ---------------------------------------------------------------------------------------------
 
-class Services:
-    """The ECS calls this module makes, each retried with jittered backoff on throttling."""
+class Service(Resource):
+    """The ECS service ``name`` of ``cluster``; the current state is the service as DescribeServices returns it."""
+
+    service = "ecs"
+    tag_adapter = EcsTags
+    kind = "ECS service"
 
     def __init__(self, module):
-        self.module = module
-        self.client = module.client("ecs", retry_decorator=jittered_backoff())
+        super().__init__(module)
+        self.cluster = self.params["cluster"]
+        self.rollout = "none"          # what became of the task definition this run rolled out
+        self.rollback_problem = None   # the failure when the circuit breaker rolled it back
 
-    def describe(self, cluster, name):
-        """The raw service, or None when it is absent (missing cluster, MISSING, INACTIVE)."""
-        try:
-            response = self.client.describe_services(aws_retry=True, cluster=cluster, services=[name], include=["TAGS"])
-        except is_boto3_error_code("ClusterNotFoundException"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe ECS service {name} in cluster {cluster}")
-        services = [s for s in response.get("services", []) if s.get("serviceName") == name]
-        if not services or services[0].get("status") == "INACTIVE":
+    def describe(self):
+        """The raw service, or None when it is absent (missing cluster, MISSING, INACTIVE; with
+        state=absent, DRAINING too)."""
+        response = self.aws.call(f"describe {self.what} in cluster {self.cluster}", "describe_services", missing={},
+                                 cluster=self.cluster, services=[self.name], include=["TAGS"])
+        services = [s for s in response.get("services", []) if s.get("serviceName") == self.name]
+        gone = ("INACTIVE",) if self.params["state"] == "present" else GONE
+        if not services or services[0].get("status") in gone:
             return None
         return services[0]
 
-    def resolve_task_definition(self, value):
-        """The full ARN of a family (latest ACTIVE revision), family:revision or ARN; None if there is none."""
-        try:
-            described = self.client.describe_task_definition(aws_retry=True, taskDefinition=value)
-            return described["taskDefinition"]["taskDefinitionArn"]
-        except is_boto3_error_code("ClientException"):
+    def task_definition_arn(self, warnings):
+        """The full ARN of the asked family (latest ACTIVE revision), family:revision or ARN; in check mode,
+        one that does not exist yet is compared as given (with a warning); None when none is asked or found."""
+        value = self.params["task_definition"]
+        if value is None:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to describe task definition {value}")
+        described = self.aws.call(f"describe task definition {value}", "describe_task_definition",
+                                  answers={"ClientException": None}, taskDefinition=value)
+        if described:
+            return described["taskDefinition"]["taskDefinitionArn"]
+        if not self.module.check_mode:
+            return None
+        warnings.append(f"Task definition {value} does not exist (yet); check mode compares the service with it as given")
+        return value
 
-    def create(self, args):
-        try:
-            return self.client.create_service(aws_retry=True, **args)["service"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to create ECS service {args['serviceName']}")
-
-    def update(self, args):
-        try:
-            return self.client.update_service(aws_retry=True, **args)["service"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to update ECS service {args['service']}")
-
-    def retag(self, arn, to_set, to_remove):
-        retag_ecs_resource(self.module, self.client, arn, to_set, to_remove)
-
-    def delete(self, cluster, name, desired_count):
-        try:
-            if desired_count:
-                self.client.update_service(aws_retry=True, cluster=cluster, service=name, desiredCount=0)
-            self.client.delete_service(aws_retry=True, cluster=cluster, service=name, force=True)
-        except is_boto3_error_code("ServiceNotFoundException"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Unable to delete ECS service {name}")
-
-    def wait(self, waiter_name, cluster, name, timeout, what):
-        try:
-            wait_through_throttling(self.client.get_waiter(waiter_name), cluster=cluster, services=[name], WaiterConfig=waiter_config(timeout))
-        except botocore.exceptions.WaiterError as e:
-            self.module.fail_json_aws(e, msg=f"ECS service {name} did not become {what} within {timeout} s")
-
-
-def ensure_absent(module, services, cluster, name, raw):
-    if raw is None or raw.get("status") in GONE:
-        module.exit_json(changed=False, service={}, diff=make_diff({}, {}))
-    current = current_state(raw)
-    before = {key: current[key] for key in OWNED if key in current}
-    before["tags"] = current["tags"]
-    if not module.check_mode:
-        services.delete(cluster, name, raw.get("desiredCount"))
-        if module.params["wait"]:
-            services.wait("services_inactive", cluster, name, module.params["wait_timeout"], "INACTIVE")
-    module.exit_json(changed=True, service={}, diff=make_diff(before, {}))
-
-
-def resolve_desired(module, services):
-    value = module.params["task_definition"]
-    if value is None:
-        return None
-    arn = services.resolve_task_definition(value)
-    if arn is None:
-        if not module.check_mode:
-            module.fail_json(msg=f"Task definition {value} does not exist (DescribeTaskDefinition found nothing)")
-        module.warn(f"Task definition {value} does not exist (yet); check mode compares the service with it as given")
-        arn = value
-    return arn
-
-
-def ensure_present(module, services, cluster, name, raw):
-    if raw is not None and raw.get("status") == "DRAINING":
-        module.fail_json(msg=f"ECS service {name} is DRAINING (being deleted); wait until it is INACTIVE to create it again")
-    params = module.params
-    desired = desired_state(params, resolve_desired(module, services))
-    current = None if raw is None else current_state(raw)
-    if current is None:
-        problems = creation_problems(desired)
+    def plan(self, current):
+        if current is not None and current.get("status") == "DRAINING":
+            return {"problem": f"{self.what} is DRAINING (being deleted); wait until it is INACTIVE to create it again"}
+        warnings = []
+        arn = self.task_definition_arn(warnings)
+        if arn is None and self.params["task_definition"] is not None:
+            return {"problem": f"Task definition {self.params['task_definition']} does not exist (DescribeTaskDefinition found nothing)"}
+        desired = desired_state(self.params, arn)
+        state = None if current is None else current_state(current)
+        problems = creation_problems(desired) if state is None else []
         if problems:
-            module.fail_json(msg=f"Cannot create ECS service {name}: " + "; ".join(problems))
-    decision = plan(desired, current, params["tags"], params["purge_tags"], params["force_desired_count"])
-    if decision["recreate"]:
-        module.fail_json(msg=recreate_message(name, decision, current),
-                         diff=make_diff(decision["before"], decision["after"]))
-    if decision["controller_blocked"]:
-        module.fail_json(msg=controller_message(name, decision, current))
+            return {"problem": f"Cannot create {self.what}: " + "; ".join(problems)}
+        decision = plan(desired, state, self.params["tags"], self.params["purge_tags"], self.params["force_desired_count"])
+        if decision["recreate"]:
+            decision["problem"] = {"msg": recreate_message(self.name, decision, state),
+                                   "diff": make_diff(decision["before"], decision["after"])}
+        elif decision["controller_blocked"]:
+            decision["problem"] = controller_message(self.name, decision, state)
+        decision["warnings"] = warnings
+        decision["rolls_out"] = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"])
+        return decision
 
-    diff = make_diff(decision["before"], decision["after"])
-    rolls_out = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"])
-    if module.check_mode or not decision["changed"]:
-        result = service_result(raw or {"serviceName": name}, decision["after"], decision["after"]["tags"])
-        module.exit_json(changed=decision["changed"], service=result, diff=diff,
-                         rollout="not_waited" if rolls_out else "none")
+    def owned(self, current):
+        state = current_state(current)
+        return dict({key: state[key] for key in OWNED if key in state}, tags=state["tags"])
 
-    answer = {}
-    if decision["create"]:
-        answer = services.create(create_arguments(cluster, name, decision["after"]))
-    else:
-        args = update_arguments(cluster, name, decision["fields"], decision["after"], raw)
-        if args:
-            answer = services.update(args)
-        services.retag(raw["serviceArn"], decision["tags_to_set"], decision["tags_to_remove"])
-    if params["wait"]:
-        services.wait("services_stable", cluster, name, params["wait_timeout"], "stable")
-    raw = services.describe(cluster, name) or {"serviceName": name}
-    now = current_state(raw)
-    result = dict(changed=True, service=service_result(raw, now, now["tags"]), diff=diff, rollout="none")
-    if rolls_out:
-        result["rollout"] = "not_waited"
-        if params["wait"]:
-            result["rollout"] = rollout_outcome(raw, primary_deployment_id(answer or {}), decision["after"]["task_definition"])
-    if result["rollout"] == "rolled_back":
-        module.fail_json(msg=rollback_message(name, decision["after"]["task_definition"], raw), **result)
-    module.exit_json(**result)
+    def wait(self, waiter_name):
+        timeout = self.params["wait_timeout"]
+        self.aws.wait(waiter_name, self.what, timeout, waiter_config(timeout)["Delay"], cluster=self.cluster, services=[self.name])
+
+    def apply(self, decision, current):
+        after = decision["after"]
+        answer = {}
+        if decision["create"]:
+            answer = self.aws.call(f"create {self.what}", "create_service", **create_arguments(self.cluster, self.name, after))["service"]
+        else:
+            args = update_arguments(self.cluster, self.name, decision["fields"], after, current)
+            if args:
+                answer = self.aws.call(f"update {self.what}", "update_service", **args)["service"]
+            self.tags.change(current["serviceArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        if self.params["wait"]:
+            self.wait("services_stable")
+        raw = self.describe() or {"serviceName": self.name}
+        if decision["rolls_out"]:
+            self.rollout = "not_waited"
+            if self.params["wait"]:
+                self.rollout = rollout_outcome(raw, primary_deployment_id(answer), after["task_definition"])
+            if self.rollout == "rolled_back":
+                self.rollback_problem = rollback_message(self.name, after["task_definition"], raw)
+        return raw
+
+    def delete(self, current):
+        action = f"delete {self.what}"
+        scaled_in = True
+        if current.get("desiredCount"):
+            scaled_in = self.aws.call(action, "update_service", missing=None, cluster=self.cluster, service=self.name, desiredCount=0)
+        if scaled_in is not None:   # None: the service is gone already
+            self.aws.call(action, "delete_service", missing=None, cluster=self.cluster, service=self.name, force=True)
+        if self.params["wait"]:
+            self.wait("services_inactive")
+
+    def result(self, decision, state):
+        if self.module.check_mode or not decision["changed"]:
+            self.rollout = "not_waited" if decision["rolls_out"] else "none"
+            return service_result(state or {"serviceName": self.name}, decision["after"], decision["after"]["tags"])
+        now = current_state(state)
+        return service_result(state, now, now["tags"])
 
 
 def main():
@@ -952,12 +920,13 @@ def main():
         wait_timeout=dict(type="int", default=600),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    services = Services(module)
-    cluster, name = module.params["cluster"], module.params["name"]
-    raw = services.describe(cluster, name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, services, cluster, name, raw)
-    ensure_present(module, services, cluster, name, raw)
+    service = Service(module)
+    result = run(module, service, "service")
+    if module.params["state"] == "present":
+        result["rollout"] = service.rollout
+    if service.rollback_problem:
+        module.fail_json(msg=service.rollback_problem, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

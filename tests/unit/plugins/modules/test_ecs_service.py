@@ -1,9 +1,14 @@
 import copy
 import datetime
 
+import botocore.session
 import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service import (
+    Service,
     create_arguments,
     creation_problems,
     current_state,
@@ -458,3 +463,54 @@ def test_the_emulator_single_deployment_is_a_completed_rollout():
 def test_without_a_deployment_id_the_task_definition_of_the_primary_deployment_decides(running, outcome):
     service = raw_service(taskDefinition=running, deployments=[deployment("ecs-svc/9", "PRIMARY", running, "COMPLETED")])
     assert rollout_outcome(service, None, REV2) == outcome
+
+
+# ---- the Resource, against a stubbed client -------------------------------------------------------
+
+class FakeModule:
+    """What Service needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
+
+    check_mode = False
+
+    def __init__(self, client, **overrides):
+        self._client = client
+        self.params = dict({"cluster": "dev", "name": "api", "state": "present", "task_definition": None, "wait": False,
+                            "wait_timeout": 600}, **overrides)
+
+    def client(self, _service, retry_decorator=None):
+        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
+
+    def fail_json_aws(self, error, msg):
+        raise AssertionError(f"{msg}: {error}")
+
+
+def stubbed(**overrides):
+    client = botocore.session.get_session().create_client("ecs", region_name="us-east-1", aws_access_key_id="k",
+                                                          aws_secret_access_key="s")
+    return Stubber(client), Service(FakeModule(client, **overrides))
+
+
+def test_a_missing_cluster_reads_as_an_absent_service():
+    stubber, service = stubbed()
+    stubber.add_client_error("describe_services", "ClusterNotFoundException")
+    with stubber:
+        assert service.describe() is None
+
+
+def test_a_draining_service_is_absent_for_state_absent_and_refused_for_state_present():
+    draining = {"serviceName": "api", "status": "DRAINING"}
+    for state, found in (("absent", None), ("present", draining)):
+        stubber, service = stubbed(state=state)
+        stubber.add_response("describe_services", {"services": [draining]})
+        with stubber:
+            assert service.describe() == found
+    assert "is DRAINING" in service.plan(draining)["problem"]
+
+
+def test_deleting_a_service_already_gone_is_no_failure_and_deletes_nothing_more():
+    stubber, service = stubbed(state="absent")
+    stubber.add_client_error("update_service", "ServiceNotFoundException",
+                             expected_params={"cluster": "dev", "service": "api", "desiredCount": 0})
+    with stubber:
+        service.delete({"serviceName": "api", "status": "ACTIVE", "desiredCount": 2})
+    stubber.assert_no_pending_responses()
