@@ -829,9 +829,10 @@ class Service(Resource):
         state = current_state(current)
         return dict({key: state[key] for key in OWNED if key in state}, tags=state["tags"])
 
-    def wait(self, waiter_name):
+    def wait(self, waiter_name, state=None):
         timeout = self.params["wait_timeout"]
-        self.aws.wait(waiter_name, self.what, timeout, waiter_config(timeout)["Delay"], cluster=self.cluster, services=[self.name])
+        self.aws.wait(waiter_name, self.what, timeout, waiter_config(timeout)["Delay"], state=state, cluster=self.cluster,
+                      services=[self.name])
 
     def apply(self, decision, current):
         after = decision["after"]
@@ -862,7 +863,7 @@ class Service(Resource):
         if scaled_in is not None:   # None: the service is gone already
             self.aws.call(action, "delete_service", missing=None, cluster=self.cluster, service=self.name, force=True)
         if self.params["wait"]:
-            self.wait("services_inactive")
+            self.wait("services_inactive", "INACTIVE")
 
     def result(self, decision, state):
         if self.module.check_mode or not decision["changed"]:
