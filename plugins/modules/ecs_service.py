@@ -84,6 +84,14 @@ options:
         its scalable target.
     type: bool
     default: false
+  force_new_deployment:
+    description:
+      - Start a new deployment of the service's task definition (C(UpdateService) with C(forceNewDeployment)), so that
+        every task is replaced by a new one, which reads its secrets again. Always a change, for an existing service.
+      - For the credential rotation (playbooks/rotate_db_credentials.yml). With O(wait=true) the module waits, and
+        reports the rollout, as for a new task definition.
+    type: bool
+    default: false
   launch_type:
     description:
       - The launch type of the tasks. Can only be set at creation; when an existing service has another
@@ -584,6 +592,14 @@ def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
     }
 
 
+def forced_deployment(decision, service):
+    """``decision`` for an existing ``service`` (DescribeServices) with a new deployment forced: always a change,
+    shown in the diff as its PRIMARY deployment replaced. Pure."""
+    return dict(decision, changed=True, force=True,
+                before=dict(decision["before"], deployment=primary_deployment_id(service)),
+                after=dict(decision["after"], deployment="(new deployment)"))
+
+
 def creation_problems(desired):
     """Why a service could not be created from ``desired`` (messages), before any AWS call."""
     problems = []
@@ -821,8 +837,11 @@ class Service(Resource):
                                    "diff": make_diff(decision["before"], decision["after"])}
         elif decision["controller_blocked"]:
             decision["problem"] = controller_message(self.name, decision, state)
+        if self.params["force_new_deployment"] and state is not None:
+            decision = forced_deployment(decision, current)
         decision["warnings"] = warnings
-        decision["rolls_out"] = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"])
+        decision["rolls_out"] = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"]
+                                                         or decision.get("force", False))
         return decision
 
     def owned(self, current):
@@ -841,6 +860,8 @@ class Service(Resource):
             answer = self.aws.call(f"create {self.what}", "create_service", **create_arguments(self.cluster, self.name, after))["service"]
         else:
             args = update_arguments(self.cluster, self.name, decision["fields"], after, current)
+            if decision.get("force"):
+                args = dict(args or {"cluster": self.cluster, "service": self.name}, forceNewDeployment=True)
             if args:
                 answer = self.aws.call(f"update {self.what}", "update_service", **args)["service"]
             self.tags.change(current["serviceArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
@@ -881,6 +902,7 @@ def main():
         task_definition=dict(type="str"),
         desired_count=dict(type="int"),
         force_desired_count=dict(type="bool", default=False),
+        force_new_deployment=dict(type="bool", default=False),
         launch_type=dict(type="str", default="FARGATE", choices=["FARGATE", "EC2", "EXTERNAL"]),
         platform_version=dict(type="str"),
         network_configuration=dict(

@@ -228,6 +228,9 @@ def database_problems(v):
         )
     if "database_backup_retention_days" in v:
         problems += _in_range("database_backup_retention_days", v["database_backup_retention_days"], 1, 35, "a number of days")
+    if "database_credentials_rotation_days" in v:
+        problems += _in_range("database_credentials_rotation_days", v["database_credentials_rotation_days"], 0, 365,
+                              "a number of days (0: rotated only by hand)")
     if "database_port" in v:
         problems += _in_range("database_port", v["database_port"], 1150, 65535, "a port Aurora accepts,")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", str(v.get("database_name"))):

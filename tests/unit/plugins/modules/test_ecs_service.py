@@ -514,3 +514,35 @@ def test_deleting_a_service_already_gone_is_no_failure_and_deletes_nothing_more(
     with stubber:
         service.delete({"serviceName": "api", "status": "ACTIVE", "desiredCount": 2})
     stubber.assert_no_pending_responses()
+
+
+FORCED = {"force_new_deployment": True, "force_desired_count": False, "tags": None, "purge_tags": True, "launch_type": "FARGATE"}
+
+
+def test_a_forced_deployment_of_an_unchanged_service_is_a_change_that_rolls_out_its_own_task_definition():
+    _stubber, service = stubbed(**FORCED)
+    decision = service.plan(raw_service())
+    assert decision["changed"] and decision["force"] and decision["rolls_out"] and decision["fields"] == []
+    assert (decision["before"]["deployment"], decision["after"]["deployment"]) == ("ecs-svc/1", "(new deployment)")
+    assert decision["after"]["task_definition"] == REV1
+
+
+def test_no_forced_deployment_leaves_an_unchanged_service_alone():
+    _stubber, service = stubbed(**dict(FORCED, force_new_deployment=False))
+    decision = service.plan(raw_service())
+    assert not decision["changed"] and not decision["rolls_out"]
+
+
+def test_a_forced_deployment_sends_force_new_deployment_and_checks_the_deployment_it_started():
+    stubber, service = stubbed(**dict(FORCED, wait=True))
+    current = raw_service()
+    decision = service.plan(current)
+    new = raw_service(deployments=[dict(current["deployments"][0], id="ecs-svc/2")])
+    stubber.add_response("update_service", {"service": new},
+                         expected_params={"cluster": "dev", "service": "api", "forceNewDeployment": True})
+    stubber.add_response("describe_services", {"services": [new]})    # the waiter: stable at once
+    stubber.add_response("describe_services", {"services": [new]})    # the service after it
+    with stubber:
+        service.apply(decision, current)
+    stubber.assert_no_pending_responses()
+    assert service.rollout == "completed" and service.rollback_problem is None
