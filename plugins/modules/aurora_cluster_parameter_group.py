@@ -113,20 +113,15 @@ pending_reboot:
   elements: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import fail_with
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # ModifyDBClusterParameterGroup and ResetDBClusterParameterGroup take at most 20 parameters per call.
 CHUNK = 20
@@ -220,142 +215,82 @@ def view(name, group, family, description, parameters, tags):
     return result
 
 
-class Groups:
-    def __init__(self, module):
-        self.module = module
-        self.rds = module.client("rds", retry_decorator=jittered_backoff())
+class Group(Resource):
+    """The DB cluster parameter group ``name``, its user parameters and its tags."""
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} DB cluster parameter group {self.module.params['name']}")
+    service = "rds"
+    tag_adapter = RdsTags
+    kind = "DB cluster parameter group"
+    pending_reboot = []   # the parameters the run changed that wait for the instances' reboot (see ``result``)
 
-    def describe(self, name):
-        try:
-            groups = self.rds.describe_db_cluster_parameter_groups(aws_retry=True, DBClusterParameterGroupName=name)
-        except is_boto3_error_code("DBParameterGroupNotFound"):
+    def describe(self):
+        """{group (as described), listing (its parameters, as listed), tags}, or None when there is none."""
+        found = self.aws.call(f"describe {self.what}", "describe_db_cluster_parameter_groups", missing={},
+                              DBClusterParameterGroupName=self.name).get("DBClusterParameterGroups")
+        if not found:
             return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
-        found = groups.get("DBClusterParameterGroups") or []
-        return found[0] if found else None
+        return {"group": found[0], "listing": self.listing(), "tags": self.tags.read(found[0]["DBClusterParameterGroupArn"], self.what)}
 
-    def parameters(self, name):
-        listing, marker = [], None
-        try:
-            while True:
-                kwargs = {"DBClusterParameterGroupName": name}
-                if marker:
-                    kwargs["Marker"] = marker
-                page = self.rds.describe_db_cluster_parameters(aws_retry=True, **kwargs)
-                listing.extend(page.get("Parameters") or [])
-                marker = page.get("Marker")
-                if not marker:
-                    return listing
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "read the parameters of")
+    def listing(self):
+        return self.aws.pages(f"read the parameters of {self.what}", "describe_db_cluster_parameters",
+                              DBClusterParameterGroupName=self.name).get("Parameters") or []
 
-    def tags(self, arn):
-        try:
-            return boto3_tag_list_to_ansible_dict(self.rds.list_tags_for_resource(aws_retry=True, ResourceName=arn).get("TagList", []))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "read the tags of")
+    def plan(self, current):
+        params, family = self.params, self.params["family"]
+        listing, current_tags = (current["listing"], current["tags"]) if current else ([], {})
+        changes = plan_parameters(desired_parameters(params["parameters"]), listing, params["purge_parameters"], family)
+        problem = family_problem(current["group"], family) if current else None
+        if not problem and changes["problems"]:
+            problem = " ".join(changes["problems"]) + " Nothing was changed."
+        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        return {
+            "problem": problem, "changes": changes, "tags_to_set": to_set, "tags_to_remove": to_remove,
+            "before": {"family": family, "parameters": read_listing(listing)[0], "tags": current_tags} if current else {},
+            "after": {"family": family, "parameters": changes["after"],
+                      "tags": tags_after(current_tags, params["tags"], params["purge_tags"])},
+            "changed": current is None or bool(changes["modify"] or changes["reset"] or to_set or to_remove),
+            # A new group has no cluster yet: nothing waits for a reboot.
+            "pending_reboot": pending_reboot(changes) if current else [],
+        }
 
-    def create(self, name, family, description, tags):
-        """(the new group, True); or, when another run created it since this one looked (two converges at once),
-        (that group, False), which this run then converges as it would an existing one."""
-        try:
-            return self.rds.create_db_cluster_parameter_group(
-                aws_retry=True, DBClusterParameterGroupName=name, DBParameterGroupFamily=family,
-                Description=description, Tags=ansible_dict_to_boto3_tag_list(tags or {}),
-            )["DBClusterParameterGroup"], True
-        except is_boto3_error_code("DBParameterGroupAlreadyExists"):
-            group = self.describe(name)
-            problem = family_problem(group or {}, family)
-            if group is None or problem:
-                self.module.fail_json(msg=problem or f"DB cluster parameter group {name} was created and deleted by another run meanwhile.")
-            return group, False
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "create")
+    def owned(self, current):
+        return {"family": current["group"].get("DBParameterGroupFamily"), "parameters": read_listing(current["listing"])[0]}
 
-    def apply(self, name, changes):
-        try:
-            for chunk in chunks(changes["modify"]):
-                self.rds.modify_db_cluster_parameter_group(aws_retry=True, DBClusterParameterGroupName=name, Parameters=chunk)
-            for chunk in chunks(changes["reset"]):
-                self.rds.reset_db_cluster_parameter_group(aws_retry=True, DBClusterParameterGroupName=name, Parameters=chunk)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "set the parameters of")
-
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.rds.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_remove)
-            if to_set:
-                self.rds.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
-
-    def delete(self, name):
-        try:
-            self.rds.delete_db_cluster_parameter_group(aws_retry=True, DBClusterParameterGroupName=name)
-        except is_boto3_error_code("DBParameterGroupNotFound"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete (a cluster that still uses it keeps it)")
-
-
-def ensure_absent(module, groups, name, group):
-    if group is None:
-        module.exit_json(changed=False, db_cluster_parameter_group={}, pending_reboot=[], diff=make_diff({}, {}))
-    before = {"family": group.get("DBParameterGroupFamily"), "parameters": read_listing(groups.parameters(name))[0]}
-    if not module.check_mode:
-        groups.delete(name)
-    module.exit_json(changed=True, db_cluster_parameter_group={}, pending_reboot=[], diff=make_diff(before, {}))
-
-
-def ensure_present(module, groups, name, group):
-    params = module.params
-    family = params["family"]
-    existed = group is not None
-    description = params["description"] or f"Cluster parameters of {name}"
-    if existed:
-        problem = family_problem(group, family)
-        if problem:
-            module.fail_json(msg=problem)
-        listing = groups.parameters(name)
-        current_tags = groups.tags(group["DBClusterParameterGroupArn"])
-        description = group.get("Description", description)
-    else:
-        listing, current_tags = [], {}
-    changes = plan_parameters(desired_parameters(params["parameters"]), listing, params["purge_parameters"], family)
-    if changes["problems"]:
-        module.fail_json(msg=" ".join(changes["problems"]) + " Nothing was changed.")
-    to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
-    new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
-    changed = not existed or bool(changes["modify"] or changes["reset"] or to_set or to_remove)
-
-    if changed and not module.check_mode:
-        if existed:
-            groups.retag(group["DBClusterParameterGroupArn"], to_set, to_remove)
-        else:
-            group, created = groups.create(name, family, description, new_tags)
-            if not created:   # another run's: its tags are converged as an existing group's would be
-                groups.retag(group["DBClusterParameterGroupArn"],
-                             *tag_changes(groups.tags(group["DBClusterParameterGroupArn"]), params["tags"], params["purge_tags"]))
+    def apply(self, decision, current):
+        if current is None:
+            created = self.aws.call(f"create {self.what}", "create_db_cluster_parameter_group", exists=None,
+                                    DBClusterParameterGroupName=self.name, DBParameterGroupFamily=self.params["family"],
+                                    Description=self.description(None), Tags=self.tags.tags_at_create(decision["after"]["tags"] or {}))
+            if created is None:   # another run created it meanwhile: converged like an existing one
+                return CHANGED_MEANWHILE
             # Now AWS lists the family's parameters: check the names and learn which apply immediately.
-            changes = plan_parameters(desired_parameters(params["parameters"]), groups.parameters(name), params["purge_parameters"], family)
+            changes = plan_parameters(desired_parameters(self.params["parameters"]), self.listing(), self.params["purge_parameters"],
+                                      self.params["family"])
             if changes["problems"]:
-                module.fail_json(msg=" ".join(changes["problems"]) + f" The group {name} was created without parameters.")
-        groups.apply(name, changes)
+                fail_with(self.module, " ".join(changes["problems"]) + f" The group {self.name} was created without parameters.")
+            decision["changes"] = changes
+            decision["after"]["parameters"] = changes["after"]
+            current = {"group": created["DBClusterParameterGroup"]}
+        else:
+            self.tags.change(current["group"]["DBClusterParameterGroupArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        for operation, key in (("modify_db_cluster_parameter_group", "modify"), ("reset_db_cluster_parameter_group", "reset")):
+            for chunk in chunks(decision["changes"][key]):
+                self.aws.call(f"set the parameters of {self.what}", operation, DBClusterParameterGroupName=self.name, Parameters=chunk)
+        return current
 
-    before = {"family": family, "parameters": read_listing(listing)[0], "tags": current_tags} if existed else {}
-    after = {"family": family, "parameters": changes["after"], "tags": new_tags}
-    module.exit_json(
-        changed=changed,
-        db_cluster_parameter_group=view(name, group, family, description, changes["after"], new_tags),
-        # A new group has no cluster yet: nothing waits for a reboot.
-        pending_reboot=pending_reboot(changes) if existed else [],
-        diff=make_diff(before, after),
-    )
+    def delete(self, current):
+        self.aws.call(f"delete (a cluster that still uses it keeps it) {self.what}", "delete_db_cluster_parameter_group", missing=None,
+                      DBClusterParameterGroupName=self.name)
+
+    def description(self, current):
+        """The description: set at creation only, so an existing group's own."""
+        default = self.params["description"] or f"Cluster parameters of {self.name}"
+        return current["group"].get("Description", default) if current else default
+
+    def result(self, decision, state):
+        self.pending_reboot = decision["pending_reboot"]
+        after = decision["after"]
+        return view(self.name, (state or {}).get("group"), after["family"], self.description(state), after["parameters"], after["tags"])
 
 
 def main():
@@ -370,12 +305,9 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=[["state", "present", ["family"]]])
-    groups = Groups(module)
-    name = module.params["name"]
-    group = groups.describe(name)
-    if module.params["state"] == "absent":
-        ensure_absent(module, groups, name, group)
-    ensure_present(module, groups, name, group)
+    group = Group(module)
+    result = run(module, group, "db_cluster_parameter_group")
+    module.exit_json(pending_reboot=group.pending_reboot, **result)
 
 
 if __name__ == "__main__":

@@ -117,3 +117,64 @@ def test_another_family_for_an_existing_group_is_refused_with_the_way_out():
 def test_more_than_twenty_parameters_go_in_calls_of_twenty():
     assert [len(chunk) for chunk in chunks(list(range(45)))] == [20, 20, 5]
     assert chunks([]) == []
+
+
+# The module's calls, on AWS's shapes (botocore Stubber).
+
+GROUP_ARN = "arn:aws:rds:us-east-1:123456789012:cluster-pg:app-dev"
+MODULE_PARAMS = {"name": "app-dev", "state": "present", "family": FAMILY, "description": None, "parameters": {"rds.force_ssl": 1},
+                 "purge_parameters": True, "tags": {"App": "app"}, "purge_tags": True}
+
+
+def stubbed_group(**params):
+    from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_parameter_group import Group
+    from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
+
+    module = FakeModule(dict(MODULE_PARAMS, **params))
+    group = Group(module)   # first: its client is the one that retries
+    return module.stubber("rds"), group
+
+
+def test_a_group_that_is_not_there_describes_as_none_and_its_delete_changes_nothing():
+    stubber, group = stubbed_group(state="absent")
+    stubber.add_client_error("describe_db_cluster_parameter_groups", "DBParameterGroupNotFound",
+                             expected_params={"DBClusterParameterGroupName": "app-dev"})
+    stubber.add_client_error("delete_db_cluster_parameter_group", "DBParameterGroupNotFound",
+                             expected_params={"DBClusterParameterGroupName": "app-dev"})
+    with stubber:
+        assert group.describe() is None
+        group.delete({"group": {}, "listing": [], "tags": {}})
+    stubber.assert_no_pending_responses()
+
+
+def test_a_group_created_by_another_run_meanwhile_is_planned_again_as_an_existing_one():
+    from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+
+    stubber, group = stubbed_group()
+    stubber.add_client_error("create_db_cluster_parameter_group", "DBParameterGroupAlreadyExists", expected_params={
+        "DBClusterParameterGroupName": "app-dev", "DBParameterGroupFamily": FAMILY, "Description": "Cluster parameters of app-dev",
+        "Tags": [{"Key": "App", "Value": "app"}]})
+    with stubber:
+        assert group.apply(group.plan(None), None) is CHANGED_MEANWHILE
+    stubber.assert_no_pending_responses()
+
+
+def test_an_existing_group_is_retagged_then_its_parameters_set_and_reset_and_static_ones_wait_for_a_reboot():
+    stubber, group = stubbed_group(parameters={"rds.force_ssl": 1, "max_connections": 800})
+    current = {"group": {"DBClusterParameterGroupArn": GROUP_ARN, "DBParameterGroupFamily": FAMILY, "Description": "mine"},
+               "listing": AWS_LISTING + [param("work_mem", "64", source="user")], "tags": {"App": "old", "Extra": "x"}}
+    decision = group.plan(current)
+    assert decision["pending_reboot"] == ["max_connections"] and decision["problem"] is None
+    stubber.add_response("remove_tags_from_resource", {}, expected_params={"ResourceName": GROUP_ARN, "TagKeys": ["Extra"]})
+    stubber.add_response("add_tags_to_resource", {}, expected_params={"ResourceName": GROUP_ARN, "Tags": [{"Key": "App", "Value": "app"}]})
+    stubber.add_response("modify_db_cluster_parameter_group", {"DBClusterParameterGroupName": "app-dev"}, expected_params={
+        "DBClusterParameterGroupName": "app-dev",
+        "Parameters": [{"ParameterName": "max_connections", "ParameterValue": "800", "ApplyMethod": "pending-reboot"}]})
+    stubber.add_response("reset_db_cluster_parameter_group", {"DBClusterParameterGroupName": "app-dev"}, expected_params={
+        "DBClusterParameterGroupName": "app-dev", "Parameters": [{"ParameterName": "work_mem", "ApplyMethod": "immediate"}]})
+    with stubber:
+        state = group.apply(decision, current)
+    stubber.assert_no_pending_responses()
+    assert group.result(decision, state) == {"name": "app-dev", "arn": GROUP_ARN, "family": FAMILY, "description": "mine",
+                                             "parameters": {"rds.force_ssl": "1", "max_connections": "800"}, "tags": {"App": "app"}}
+    assert group.pending_reboot == ["max_connections"]
