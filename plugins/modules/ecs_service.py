@@ -92,6 +92,12 @@ options:
         reports the rollout, as for a new task definition.
     type: bool
     default: false
+  unless_deployed_since:
+    description:
+      - With O(force_new_deployment=true), force the new deployment only when the service's PRIMARY deployment was
+        created before this time (ISO 8601, for example the last credential rotation's), so that a rerun after the
+        tasks were replaced changes nothing, and a run stopped before replacing them is completed by the next one.
+    type: str
   launch_type:
     description:
       - The launch type of the tasks. Can only be set at creation; when an existing service has another
@@ -345,6 +351,7 @@ rollout:
   sample: completed
 """
 
+import datetime
 import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -592,6 +599,21 @@ def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
     }
 
 
+def aware_time(value):
+    """``value`` (a datetime, or ISO 8601 text) as an aware datetime, UTC when it says no zone; None for None.
+    Raises ValueError for text that is not ISO 8601."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def deployed_since(service, moment):
+    """Whether the PRIMARY deployment of ``service`` (DescribeServices) was created at ``moment`` or later."""
+    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
+    created = aware_time(primary[0].get("createdAt")) if primary else None
+    return created is not None and created >= aware_time(moment)
+
+
 def forced_deployment(decision, service):
     """``decision`` for an existing ``service`` (DescribeServices) with a new deployment forced: always a change,
     shown in the diff as its PRIMARY deployment replaced. Pure."""
@@ -837,7 +859,12 @@ class Service(Resource):
                                    "diff": make_diff(decision["before"], decision["after"])}
         elif decision["controller_blocked"]:
             decision["problem"] = controller_message(self.name, decision, state)
-        if self.params["force_new_deployment"] and state is not None:
+        since = self.params["unless_deployed_since"]
+        try:
+            aware_time(since)
+        except ValueError:
+            return {"problem": f"unless_deployed_since '{since}' is not a time in ISO 8601 (for example 2026-12-04T03:00:00+00:00)"}
+        if self.params["force_new_deployment"] and state is not None and not (since and deployed_since(current, since)):
             decision = forced_deployment(decision, current)
         decision["warnings"] = warnings
         decision["rolls_out"] = decision["changed"] and (decision["create"] or "task_definition" in decision["fields"]
@@ -903,6 +930,7 @@ def main():
         desired_count=dict(type="int"),
         force_desired_count=dict(type="bool", default=False),
         force_new_deployment=dict(type="bool", default=False),
+        unless_deployed_since=dict(type="str"),
         launch_type=dict(type="str", default="FARGATE", choices=["FARGATE", "EC2", "EXTERNAL"]),
         platform_version=dict(type="str"),
         network_configuration=dict(

@@ -75,6 +75,10 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     run("first", args=("-vvv",))
     run("second")
     run("not_due", ROTATE, {"rotate_db_credentials_only_when_due": True})
+    # A run stopped between the rotation and the roll: the password rotated, the tasks not replaced.
+    alone = ansible_recorded.module("nestjs_playground.infra.db_credentials_rotation", {"name": SECRET, "db_cluster_identifier": APP})
+    assert alone.get("changed"), alone
+    run("roll_resumed", ROTATE, {"rotate_db_credentials_only_when_due": True})
     run("converge_after", "site.yml")
     run("plan_after", "playbooks/plan.yml", {"plan_file": str(plans / "after.json")})
     run("refuse_prd", ROTATE, {"environment_name": "prd"})
@@ -109,7 +113,7 @@ def test_a_rotation_gives_the_cluster_the_new_current_password_and_rolls_both_se
 def test_each_forced_deployment_asks_only_for_new_tasks(scenario):
     assert scenario["forced"] and all(body == {"cluster": APP, "service": body["service"], "forceNewDeployment": True}
                                       for body in scenario["forced"])
-    assert sorted(body["service"] for body in scenario["forced"]) == sorted([APP, SCHEDULER] * 2)
+    assert sorted(body["service"] for body in scenario["forced"]) == sorted([APP, SCHEDULER] * 3)
 
 
 def test_a_scheduled_run_before_the_due_date_changes_nothing(scenario):
@@ -117,6 +121,16 @@ def test_a_scheduled_run_before_the_due_date_changes_nothing(scenario):
     assert run.rc == 0, run
     assert scenario["writes"]["not_due"] == [] and run.changed_tasks() == []
     assert ": not due yet." in run.result("Show what was rotated and when the next rotation is due")["msg"]
+
+
+def test_a_scheduled_run_replaces_the_tasks_a_stopped_run_left_on_the_old_password_and_rotates_nothing(scenario):
+    run = scenario["runs"]["roll_resumed"]
+    assert run.rc == 0, run
+    assert scenario["writes"]["roll_resumed"] == ["UpdateService", "UpdateService"]
+    assert sorted(run.changed_tasks()) == sorted(["Replace the application's tasks and wait until the new ones are stable",
+                                                  "Replace the scheduler's task and wait until the new one is stable"])
+    for service in (APP, SCHEDULER):
+        assert scenario["deployments"]["roll_resumed"][service] != scenario["deployments"]["not_due"][service], service
 
 
 def test_after_rotations_a_converge_and_a_plan_find_nothing_to_change(scenario):
@@ -142,7 +156,7 @@ def test_a_refused_rotation_names_the_reason_and_makes_no_aws_call(scenario, ste
 
 
 def test_no_password_appears_in_any_output(scenario):
-    assert len(scenario["texts"]) == 8 and "-vvv" in scenario["runs"]["first"].args
+    assert len(scenario["texts"]) == 9 and "-vvv" in scenario["runs"]["first"].args
     for text in scenario["texts"]:
         for password in scenario["secrets"]:
             assert password not in text

@@ -516,7 +516,8 @@ def test_deleting_a_service_already_gone_is_no_failure_and_deletes_nothing_more(
     stubber.assert_no_pending_responses()
 
 
-FORCED = {"force_new_deployment": True, "force_desired_count": False, "tags": None, "purge_tags": True, "launch_type": "FARGATE"}
+FORCED = {"force_new_deployment": True, "unless_deployed_since": None, "force_desired_count": False, "tags": None, "purge_tags": True,
+          "launch_type": "FARGATE"}
 
 
 def test_a_forced_deployment_of_an_unchanged_service_is_a_change_that_rolls_out_its_own_task_definition():
@@ -546,3 +547,19 @@ def test_a_forced_deployment_sends_force_new_deployment_and_checks_the_deploymen
         service.apply(decision, current)
     stubber.assert_no_pending_responses()
     assert service.rollout == "completed" and service.rollback_problem is None
+
+
+@pytest.mark.parametrize("since, forced", [
+    ("2026-10-31T23:59:59+00:00", False),   # the PRIMARY deployment (created 2026-11-01) is newer: nothing to replace
+    ("2026-11-01T00:00:00", False),         # no zone: UTC
+    ("2026-11-01T00:00:01+00:00", True),    # older than the time asked: replaced
+])
+def test_a_forced_deployment_is_skipped_for_tasks_deployed_since_the_time_asked(since, forced):
+    _stubber, service = stubbed(**dict(FORCED, unless_deployed_since=since))
+    decision = service.plan(raw_service())
+    assert decision["changed"] is forced and decision.get("force", False) is forced
+
+
+def test_a_time_that_is_not_iso_8601_is_refused():
+    _stubber, service = stubbed(**dict(FORCED, unless_deployed_since="yesterday"))
+    assert service.plan(raw_service())["problem"].startswith("unless_deployed_since 'yesterday' is not a time in ISO 8601")
