@@ -123,23 +123,15 @@ copies:
   elements: str
 """
 
-import time
 from datetime import datetime
 from datetime import timezone
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 COPY_OF = "SnapshotCopyOf"
 SOURCE = "SourceSnapshot"
@@ -211,32 +203,31 @@ def copy_tags(tags, cluster_arn, source):
     return result
 
 
+class DestinationCalls(ServiceCalls):
+    """RDS in the destination region: the same retries and error layer over that region's client."""
+
+    def __init__(self, module):
+        super().__init__(module, "rds")
+        self.client = module.client("rds", retry_decorator=self.retry, region=module.params["destination_region"])
+
+
 class Snapshots:
+    """The source cluster and its automated snapshots (the module's region), the copies (the destination's)."""
+
     def __init__(self, module):
         self.module = module
-        retry = jittered_backoff()
-        self.source = module.client("rds", retry_decorator=retry)
-        self.destination = module.client("rds", retry_decorator=retry, region=module.params["destination_region"])
-
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} (cluster {self.module.params['db_cluster_identifier']})")
+        self.params = module.params
+        self.source = ServiceCalls(module, "rds")
+        self.destination = DestinationCalls(module)
+        self.cluster_named = f"(cluster {self.params['db_cluster_identifier']})"
 
     def cluster(self, identifier):
-        try:
-            clusters = self.source.describe_db_clusters(aws_retry=True, DBClusterIdentifier=identifier)["DBClusters"]
-        except is_boto3_error_code("DBClusterNotFoundFault"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe the source cluster")
+        clusters = self.source.call(f"describe the source cluster {self.cluster_named}", "describe_db_clusters", missing={},
+                                    DBClusterIdentifier=identifier).get("DBClusters")
         return clusters[0] if clusters else None
 
-    def _snapshots(self, client, what, **kwargs):
-        try:
-            return paginated_query_with_retries(
-                client, "describe_db_cluster_snapshots", retry_decorator=jittered_backoff(), **kwargs
-            ).get("DBClusterSnapshots", [])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, what)
+    def _snapshots(self, calls, what, **kwargs):
+        return calls.pages(f"{what} {self.cluster_named}", "describe_db_cluster_snapshots", missing={}, **kwargs).get("DBClusterSnapshots", [])
 
     def automated(self, identifier):
         return self._snapshots(self.source, "list the automated snapshots", DBClusterIdentifier=identifier, SnapshotType="automated")
@@ -244,7 +235,7 @@ class Snapshots:
     def manual_in_destination(self):
         return self._snapshots(self.destination, "list the snapshots in the destination region", SnapshotType="manual")
 
-    def copy(self, source, identifier, kms_key_id, tags):
+    def copy(self, source, identifier, tags):
         kwargs = {
             "SourceDBClusterSnapshotIdentifier": source["DBClusterSnapshotArn"],
             "TargetDBClusterSnapshotIdentifier": identifier,
@@ -252,31 +243,78 @@ class Snapshots:
             "Tags": ansible_dict_to_boto3_tag_list(tags),
             "CopyTags": False,
         }
-        if kms_key_id:
-            kwargs["KmsKeyId"] = kms_key_id
-        try:
-            return self.destination.copy_db_cluster_snapshot(aws_retry=True, **kwargs)["DBClusterSnapshot"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, f"copy snapshot {source['DBClusterSnapshotIdentifier']} to {self.module.params['destination_region']}")
+        if self.params["kms_key_id"]:
+            kwargs["KmsKeyId"] = self.params["kms_key_id"]
+        made = self.destination.call(f"copy snapshot {source['DBClusterSnapshotIdentifier']} to {self.params['destination_region']} "
+                                     f"{self.cluster_named}", "copy_db_cluster_snapshot", **kwargs)["DBClusterSnapshot"]
+        if not self.params["wait"]:
+            return made
+        self.destination.wait("db_cluster_snapshot_available", f"The copy {identifier}", self.params["wait_timeout"], 30,
+                              DBClusterSnapshotIdentifier=identifier)
+        return (self._snapshots(self.destination, "read the new copy", DBClusterSnapshotIdentifier=identifier) or [made])[0]
 
     def delete(self, identifier):
-        try:
-            self.destination.delete_db_cluster_snapshot(aws_retry=True, DBClusterSnapshotIdentifier=identifier)
-        except is_boto3_error_code("DBClusterSnapshotNotFoundFault"):
-            return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, f"delete the old copy {identifier}")
+        self.destination.call(f"delete the old copy {identifier} {self.cluster_named}", "delete_db_cluster_snapshot", missing=None,
+                              DBClusterSnapshotIdentifier=identifier)
 
-    def wait(self, identifier):
-        deadline = time.monotonic() + self.module.params["wait_timeout"]
-        while True:
-            found = self._snapshots(self.destination, "read the new copy", DBClusterSnapshotIdentifier=identifier)
-            status = found[0].get("Status") if found else "gone"
-            if status == "available":
-                return found[0]
-            if status not in IN_PROGRESS or time.monotonic() > deadline:
-                self.module.fail_json(msg=f"The copy {identifier} is {status} after waiting up to {self.module.params['wait_timeout']} s")
-            time.sleep(30)
+
+def problem(params, region, cluster, source):
+    """Why the module must not copy (a message), or None. Pure."""
+    identifier = params["db_cluster_identifier"]
+    if params["keep"] < 1:
+        return f"keep is {params['keep']}: at least one copy must be kept (1 or more)."
+    if params["destination_region"] == region:
+        return f"destination_region {params['destination_region']} is the cluster's own region: copies go to another region."
+    if cluster is None:
+        return f"Cluster {identifier} does not exist in {region}: converge the database first (site.yml)."
+    if source and source.get("StorageEncrypted") and not params["kms_key_id"]:
+        return f"Snapshot {source['DBClusterSnapshotIdentifier']} is encrypted: kms_key_id must name a key in {params['destination_region']}."
+    return None
+
+
+def converge(module, snapshots):
+    """Copies the latest automated snapshot and deletes the copies beyond ``keep``; returns the module's result."""
+    params = module.params
+    identifier = params["db_cluster_identifier"]
+    cluster = snapshots.cluster(identifier)
+    source = latest_automated(snapshots.automated(identifier)) if cluster else None
+    refused = problem(params, module.region, cluster, source)
+    if refused:
+        module.fail_json(msg=refused)
+        return {}
+    in_destination = snapshots.manual_in_destination()
+    copies = copies_of(in_destination, cluster["DBClusterArn"])
+    decision = plan(identifier, source, copies, params["keep"])
+    if decision["copy"] and decision["copy"] in {s["DBClusterSnapshotIdentifier"] for s in in_destination}:
+        module.fail_json(msg=f"A snapshot named {decision['copy']} exists in {params['destination_region']} without the tags of a copy of "
+                             f"{identifier}'s {source['DBClusterSnapshotIdentifier']}: rename or delete it; nothing was copied.")
+        return {}
+
+    copy = {}
+    if decision["existing"]:
+        existing = decision["existing"]
+        copy = {"identifier": existing["DBClusterSnapshotIdentifier"], "arn": existing.get("DBClusterSnapshotArn"),
+                "status": existing.get("Status"), "created": False}
+    elif decision["copy"]:
+        copy = {"identifier": decision["copy"], "status": "copying", "created": True}
+    if not module.check_mode:
+        if decision["copy"]:
+            made = snapshots.copy(source, decision["copy"], copy_tags(params["tags"], cluster["DBClusterArn"], source))
+            copy.update(arn=made.get("DBClusterSnapshotArn"), status=made.get("Status"))
+        for old in decision["delete"]:
+            snapshots.delete(old)
+    if source is None:
+        module.warn(f"Cluster {identifier} has no available automated snapshot yet: nothing was copied.")
+    before = sorted(c["DBClusterSnapshotIdentifier"] for c in copies)
+    return {
+        "changed": bool(decision["copy"] or decision["delete"]),
+        "source_snapshot": {"identifier": source["DBClusterSnapshotIdentifier"], "arn": source["DBClusterSnapshotArn"],
+                            "create_time": utc_text(source["SnapshotCreateTime"])} if source else {},
+        "snapshot_copy": copy,
+        "deleted": decision["delete"],
+        "copies": decision["after"],
+        "diff": make_diff({"copies": before}, {"copies": sorted(decision["after"])}),
+    }
 
 
 def main():
@@ -290,53 +328,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    identifier = params["db_cluster_identifier"]
-    if params["keep"] < 1:
-        module.fail_json(msg=f"keep is {params['keep']}: at least one copy must be kept (1 or more).")
-    if params["destination_region"] == module.region:
-        module.fail_json(msg=f"destination_region {params['destination_region']} is the cluster's own region: copies go to another region.")
-    snapshots = Snapshots(module)
-    cluster = snapshots.cluster(identifier)
-    if cluster is None:
-        module.fail_json(msg=f"Cluster {identifier} does not exist in {module.region}: converge the database first (site.yml).")
-    source = latest_automated(snapshots.automated(identifier))
-    if source and source.get("StorageEncrypted") and not params["kms_key_id"]:
-        module.fail_json(msg=f"Snapshot {source['DBClusterSnapshotIdentifier']} is encrypted: kms_key_id must name a key in {params['destination_region']}.")
-    in_destination = snapshots.manual_in_destination()
-    copies = copies_of(in_destination, cluster["DBClusterArn"])
-    decision = plan(identifier, source, copies, params["keep"])
-    if decision["copy"] and decision["copy"] in {s["DBClusterSnapshotIdentifier"] for s in in_destination}:
-        module.fail_json(msg=f"A snapshot named {decision['copy']} exists in {params['destination_region']} without the tags of a copy of "
-                             f"{identifier}'s {source['DBClusterSnapshotIdentifier']}: rename or delete it; nothing was copied.")
-
-    copy = {}
-    if decision["existing"]:
-        existing = decision["existing"]
-        copy = {"identifier": existing["DBClusterSnapshotIdentifier"], "arn": existing.get("DBClusterSnapshotArn"),
-                "status": existing.get("Status"), "created": False}
-    elif decision["copy"]:
-        copy = {"identifier": decision["copy"], "status": "copying", "created": True}
-    if not module.check_mode:
-        if decision["copy"]:
-            made = snapshots.copy(source, decision["copy"], params["kms_key_id"], copy_tags(params["tags"], cluster["DBClusterArn"], source))
-            if params["wait"]:
-                made = snapshots.wait(decision["copy"])
-            copy.update(arn=made.get("DBClusterSnapshotArn"), status=made.get("Status"))
-        for old in decision["delete"]:
-            snapshots.delete(old)
-    if source is None:
-        module.warn(f"Cluster {identifier} has no available automated snapshot yet: nothing was copied.")
-    before = sorted(c["DBClusterSnapshotIdentifier"] for c in copies)
-    module.exit_json(
-        changed=bool(decision["copy"] or decision["delete"]),
-        source_snapshot={"identifier": source["DBClusterSnapshotIdentifier"], "arn": source["DBClusterSnapshotArn"],
-                         "create_time": utc_text(source["SnapshotCreateTime"])} if source else {},
-        snapshot_copy=copy,
-        deleted=decision["delete"],
-        copies=decision["after"],
-        diff=make_diff({"copies": before}, {"copies": sorted(decision["after"])}),
-    )
+    module.exit_json(**converge(module, Snapshots(module)))
 
 
 if __name__ == "__main__":

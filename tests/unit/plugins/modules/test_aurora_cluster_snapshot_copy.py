@@ -1,7 +1,11 @@
 from datetime import datetime
 from datetime import timezone
 
+import pytest
+
 from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_snapshot_copy import (
+    Snapshots,
+    converge,
     copies_of,
     copy_identifier,
     copy_tags,
@@ -9,6 +13,8 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_
     plan,
     utc_text,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import Failed
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 CLUSTER = "nestjs-playground-prd"
 CLUSTER_ARN = f"arn:aws:rds:us-east-1:123456789012:cluster:{CLUSTER}"
@@ -105,3 +111,53 @@ def test_without_a_snapshot_yet_nothing_is_copied_but_the_count_still_holds():
     decision = plan(CLUSTER, None, copies, 2)
     assert decision["copy"] is None and decision["existing"] is None
     assert decision["delete"] == names(1)
+
+
+# The module's calls, on AWS's shapes (botocore Stubber; the fake module's one RDS client stands for both regions).
+
+class RegionModule(FakeModule):
+    region = "us-east-1"
+
+    def client(self, service, retry_decorator=None, region=None):
+        return super().client(service, retry_decorator)
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def stubbed_run(check_mode=False, **params):
+    module = RegionModule(dict({"db_cluster_identifier": CLUSTER, "destination_region": "us-west-2", "kms_key_id": None, "keep": 2,
+                          "wait": False, "wait_timeout": 60, "tags": {"Env": "prd"}}, **params), check_mode=check_mode)
+    module.warnings = []
+    snapshots = Snapshots(module)   # first: its clients are the ones that retry
+    return module, module.stubber("rds"), snapshots
+
+
+def test_a_cluster_that_is_not_there_is_refused_naming_the_converge():
+    module, stubber, snapshots = stubbed_run()
+    stubber.add_client_error("describe_db_clusters", "DBClusterNotFoundFault", expected_params={"DBClusterIdentifier": CLUSTER})
+    with stubber, pytest.raises(Failed, match=f"Cluster {CLUSTER} does not exist in us-east-1: converge the database first"):
+        converge(module, snapshots)
+    stubber.assert_no_pending_responses()
+
+
+def test_the_latest_snapshot_is_copied_and_the_oldest_copy_deleted_even_when_already_gone():
+    module, stubber, snapshots = stubbed_run()
+    stubber.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": CLUSTER, "DBClusterArn": CLUSTER_ARN}]})
+    stubber.add_response("describe_db_cluster_snapshots", {"DBClusterSnapshots": [automated(3)]},
+                         expected_params={"DBClusterIdentifier": CLUSTER, "SnapshotType": "automated"})
+    stubber.add_response("describe_db_cluster_snapshots", {"DBClusterSnapshots": [copy_of(automated(1)), copy_of(automated(2))]},
+                         expected_params={"SnapshotType": "manual"})
+    new = names(3)[0]
+    stubber.add_response("copy_db_cluster_snapshot", {"DBClusterSnapshot": {"DBClusterSnapshotArn": f"arn:{new}", "Status": "copying"}},
+                         expected_params={"SourceDBClusterSnapshotIdentifier": automated(3)["DBClusterSnapshotArn"],
+                                          "TargetDBClusterSnapshotIdentifier": new, "SourceRegion": "us-east-1", "CopyTags": False,
+                                          "Tags": [{"Key": k, "Value": v} for k, v in copy_tags({"Env": "prd"}, CLUSTER_ARN, automated(3)).items()]})
+    stubber.add_client_error("delete_db_cluster_snapshot", "DBClusterSnapshotNotFoundFault",
+                             expected_params={"DBClusterSnapshotIdentifier": names(1)[0]})
+    with stubber:
+        result = converge(module, snapshots)
+    stubber.assert_no_pending_responses()
+    assert result["changed"] and result["deleted"] == names(1) and result["copies"] == names(3, 2)
+    assert result["snapshot_copy"] == {"identifier": new, "arn": f"arn:{new}", "status": "copying", "created": True}
+    assert result["source_snapshot"]["create_time"] == "2026-11-03T03:10:42Z" and module.warnings == []
