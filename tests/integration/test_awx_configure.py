@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 ENVIRONMENTS = ["dev", "qa", "prd"]
 PLAYBOOKS = {"site": "site.yml", "plan": "playbooks/plan.yml", "deploy": "playbooks/deploy.yml",
-             "destroy": "playbooks/destroy.yml"}
+             "destroy": "playbooks/destroy.yml", "rotate-db-credentials": "playbooks/rotate_db_credentials.yml"}
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 
 
@@ -42,6 +42,7 @@ CATALOGUE = {
     "inventories": {f"nestjs-playground-{env}" for env in ENVIRONMENTS},
     "inventory_sources": set(),
     "job_templates": set(),
+    "schedules": set(),
 }
 
 
@@ -214,3 +215,21 @@ def test_each_survey_variable_is_an_input_of_the_playbook_it_launches(configure)
             playbook = handle.read()
         for question in template["survey_spec"]["spec"]:
             assert question["variable"] in inputs or question["variable"] in playbook, (template["name"], question["variable"])
+
+
+def test_each_environment_rotates_its_credentials_daily_when_due_and_only_prd_asks_for_a_confirmation(configure):
+    run, _ = configure
+    schedules = module_args(run, "Ensure each environment's database credentials are rotated when due, every day")
+    assert sorted((s["name"], s["unified_job_template"]) for s in schedules) == sorted(
+        (f"nestjs-playground-{env}-rotate-db-credentials-daily", f"nestjs-playground-{env}-rotate-db-credentials")
+        for env in ENVIRONMENTS)
+    for schedule in schedules:
+        assert "FREQ=DAILY" in schedule["rrule"] and schedule["enabled"] is True
+        assert schedule["extra_data"] == {"rotate_db_credentials_only_when_due": "true"}
+    surveys = _surveys(run)
+    for env in ENVIRONMENTS:
+        questions = {q["variable"]: q for q in surveys[f"nestjs-playground-{env}-rotate-db-credentials"]["spec"]}
+        assert ("confirm_rotate" in questions) == (env == "prd")
+        # the schedule's answer is one of the survey's choices, so AWX accepts it as extra data
+        assert "true" in questions["rotate_db_credentials_only_when_due"]["choices"]
+
