@@ -281,29 +281,24 @@ final_snapshot_identifier:
 """
 
 import json
-import time
 from datetime import datetime
 from datetime import timezone
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 # Owned field -> the ModifyDBCluster parameter that changes it.
 MODIFIABLE = {
@@ -325,6 +320,7 @@ CREATE_ONLY = {
     "storage_encrypted": "StorageEncrypted",
     "kms_key_id": "KmsKeyId",
 }
+WAIT_DELAY = 15
 
 
 def version_tuple(version):
@@ -561,51 +557,142 @@ def snake_view(owned):
     return view
 
 
-class Clusters:
+def result_view(cluster, owned, tags):
+    view = snake_view(owned)
+    view.update(
+        db_cluster_identifier=cluster.get("DBClusterIdentifier"),
+        status=cluster.get("Status"),
+        tags=tags,
+    )
+    for key, name in (("DBClusterArn", "db_cluster_arn"), ("Endpoint", "endpoint"), ("ReaderEndpoint", "reader_endpoint"),
+                      ("Port", "port"), ("DatabaseName", "database_name"), ("MasterUsername", "master_username"),
+                      ("Engine", "engine"), ("StorageEncrypted", "storage_encrypted"), ("DBSubnetGroup", "db_subnet_group")):
+        if cluster.get(key) is not None:
+            view[name] = cluster[key]
+    return view
+
+
+class Cluster(Resource):
+    """The Aurora cluster ``db_cluster_identifier``: created, restored to a point in time, modified or deleted."""
+
+    service = "rds"
+    tag_adapter = RdsTags
+    kind = "Aurora cluster"
+    name_option = "db_cluster_identifier"
+    restored = False   # whether the run restored the cluster (in check mode, would restore it)
+
     def __init__(self, module):
-        self.module = module
-        self.rds = module.client("rds", retry_decorator=jittered_backoff())
+        super().__init__(module)
+        self.final_snapshot = final_snapshot_name(self.params, self.name, datetime.now(timezone.utc))
+        self._kms_key_arn = {}
 
-    def _fail(self, e, what):
-        self.module.fail_json_aws(e, msg=f"Unable to {what} Aurora cluster {self.module.params['db_cluster_identifier']}")
-
-    def describe(self, identifier):
-        try:
-            clusters = self.rds.describe_db_clusters(aws_retry=True, DBClusterIdentifier=identifier)["DBClusters"]
-        except is_boto3_error_code("DBClusterNotFoundFault"):
-            return None
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "describe")
-        return clusters[0] if clusters else None
+    def describe(self, identifier=None):
+        """The cluster as DescribeDBClusters answers it (its tags included), or None when there is none."""
+        identifier = identifier or self.name
+        found = self.aws.call(f"describe {self.kind} {identifier}", "describe_db_clusters", missing={},
+                              DBClusterIdentifier=identifier).get("DBClusters")
+        return found[0] if found else None
 
     def kms_key_arn(self, key_id):
         """The ARN of a key given by id, ARN, alias or alias ARN (as clusters report it); None stays None."""
-        if not key_id:
-            return None
-        kms = self.module.client("kms", retry_decorator=jittered_backoff())
-        try:
-            return kms.describe_key(aws_retry=True, KeyId=key_id)["KeyMetadata"]["Arn"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to resolve kms_key_id {key_id}")
+        if key_id and key_id not in self._kms_key_arn:
+            self._kms_key_arn[key_id] = ServiceCalls(self.module, "kms").call(f"resolve kms_key_id {key_id}", "describe_key",
+                                                                              KeyId=key_id)["KeyMetadata"]["Arn"]
+        return self._kms_key_arn.get(key_id)
 
-    def master_password(self, secret_id):
-        client = self.module.client("secretsmanager", retry_decorator=jittered_backoff())
-        try:
-            text = client.get_secret_value(aws_retry=True, SecretId=secret_id)["SecretString"]
-            return json.loads(text)["password"]
-        except (KeyError, ValueError, TypeError):
-            self.module.fail_json(msg=f"Secret {secret_id} has no JSON 'password' key to create the cluster with")
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Unable to read the master password from secret {secret_id}")
+    def plan(self, current):
+        params, desired = self.params, desired_state(self.params)
+        current_tags = self.tags.from_aws(current) if current else {}
+        new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
+        if current is None and params["restore_from"]:
+            return self.plan_restore(desired, new_tags)
+        if current is None:
+            missing = [name for name in ("master_username", "master_user_password_secret_arn", "min_capacity", "max_capacity") if params.get(name) is None]
+            owned = {key: value for key, value in desired.items() if value is not None}
+            return {
+                "problem": f"Cluster {self.name} does not exist, and creating it needs {', '.join(missing)}" if missing else None,
+                "create": desired, "tags": new_tags, "owned": owned, "changed": True, "before": {}, "after": dict(snake_view(owned), tags=new_tags),
+                "predicted": {"DBClusterIdentifier": self.name, "Status": "creating", "DatabaseName": params["database_name"],
+                              "MasterUsername": params["master_username"], "Engine": params["engine"]},
+            }
+        problems = create_only_conflicts(dict(params, kms_key_id=self.kms_key_arn(params["kms_key_id"])), current)
+        owned = current_state(current)
+        fields = plan_update(desired, owned)
+        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        after = predicted_state({key: desired[key] for key in fields}, owned)
+        pending = instances_pending_reboot(current, fields)
+        return {
+            "problem": " ".join(problems) or None, "warnings": [reboot_warning(self.name, pending)] if pending else [],
+            "modify": modify_arguments(fields, desired, params), "tags_to_set": to_set, "tags_to_remove": to_remove,
+            "tags": new_tags, "owned": after, "pending": pending, "changed": bool(fields or to_set or to_remove),
+            "before": dict(snake_view(owned), tags=current_tags), "after": dict(snake_view(after), tags=new_tags),
+        }
 
-    def create(self, params, desired, tags):
+    def plan_restore(self, desired, new_tags):
+        """Create the missing cluster by a point-in-time restore of ``restore_from``; the source is only read."""
+        params, restore = self.params, self.params["restore_from"]
+        source_id, moment, problem, source = restore["source_db_cluster_identifier"], None, None, None
+        if source_id == self.name:
+            problem = f"Cluster {self.name} cannot be restored onto itself: give the restored cluster another identifier"
+        elif not restore["use_latest_restorable_time"] and not restore["restore_to_time"]:
+            problem = "restore_from needs restore_to_time, or use_latest_restorable_time: true"
+        elif not restore["use_latest_restorable_time"]:
+            moment, problem = parse_restore_time(restore["restore_to_time"])
+        if problem is None:
+            source = self.describe(source_id)
+            if source is None:
+                problem = (f"Cluster {source_id} to restore from does not exist: a point-in-time restore needs the source "
+                           "cluster (restore a deleted cluster from its final snapshot instead)")
+            elif moment:
+                problem = restore_time_problem(moment, source)
+        if problem:
+            return {"problem": problem}
+        kwargs = restore_arguments(self.name, restore, moment, desired, params, source, new_tags)
+        after = restored_view(kwargs, source)
+        owned = {key: value for key, value in after.items() if key not in ("restored_from", "restore_to_time")}
+        # What a restore cannot set (backups, backup window) is modified once the cluster is available.
+        for field in ("backup_retention_period", "preferred_backup_window"):
+            if desired.get(field) is not None:
+                owned[field] = after[field] = desired[field]
+        return {
+            "restore": kwargs, "desired": desired, "tags": new_tags, "owned": owned, "changed": True,
+            "before": {}, "after": dict(snake_view(after), tags=new_tags),
+            "predicted": {"DBClusterIdentifier": self.name, "Status": "creating", "DatabaseName": source.get("DatabaseName"),
+                          "MasterUsername": source.get("MasterUsername"), "Engine": source.get("Engine"),
+                          "StorageEncrypted": source.get("StorageEncrypted"), "DBSubnetGroup": kwargs.get("DBSubnetGroupName"),
+                          "Port": kwargs.get("Port")},
+        }
+
+    def apply(self, decision, current):
+        if decision.get("create"):
+            created = self.aws.call(f"create {self.what}", "create_db_cluster", exists=None, **self.create_arguments(decision))
+            if created is None:   # another run created it meanwhile: converged like an existing one
+                return CHANGED_MEANWHILE
+            return self.wait_available() if self.params["wait"] else created["DBCluster"]
+        if decision.get("restore"):
+            if self.aws.call(f"restore {self.what}", "restore_db_cluster_to_point_in_time", exists=None, **decision["restore"]) is None:
+                return CHANGED_MEANWHILE
+            cluster = self.wait_available()
+            desired = decision["desired"]
+            fields = [field for field in plan_update(desired, current_state(cluster)) if field in ("backup_retention_period", "preferred_backup_window")]
+            if fields:
+                self.modify(modify_arguments(fields, desired, self.params))
+                cluster = self.wait_available()
+            return cluster
+        if decision["modify"]:
+            self.modify(decision["modify"])
+        self.tags.change(current["DBClusterArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        return self.wait_available() if decision["modify"] and self.params["wait"] else current
+
+    def create_arguments(self, decision):
+        params, desired = self.params, decision["create"]
         kwargs = {
-            "DBClusterIdentifier": params["db_cluster_identifier"],
+            "DBClusterIdentifier": self.name,
             "Engine": params["engine"],
             "MasterUsername": params["master_username"],
             "MasterUserPassword": self.master_password(params["master_user_password_secret_arn"]),
             "StorageEncrypted": params["storage_encrypted"],
-            "Tags": ansible_dict_to_boto3_tag_list(tags),
+            "Tags": ansible_dict_to_boto3_tag_list(decision["tags"]),
         }
         optional = {
             "EngineVersion": params["engine_version"],
@@ -622,186 +709,57 @@ class Clusters:
             "ServerlessV2ScalingConfiguration": desired["scaling"],
         }
         kwargs.update({key: value for key, value in optional.items() if value is not None})
-        try:
-            return self.rds.create_db_cluster(aws_retry=True, **kwargs)["DBCluster"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "create")
+        return kwargs
 
-    def restore(self, kwargs):
+    def master_password(self, secret_id):
+        text = ServiceCalls(self.module, "secretsmanager").call(f"read the master password from secret {secret_id}", "get_secret_value",
+                                                                SecretId=secret_id)["SecretString"]
         try:
-            return self.rds.restore_db_cluster_to_point_in_time(aws_retry=True, **kwargs)["DBCluster"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "restore")
+            return json.loads(text)["password"]
+        except (KeyError, ValueError, TypeError):
+            self.module.fail_json(msg=f"Secret {secret_id} has no JSON 'password' key to create the cluster with")
+            return None
 
-    def modify(self, identifier, kwargs):
-        try:
-            self.rds.modify_db_cluster(
-                aws_retry=True, DBClusterIdentifier=identifier, ApplyImmediately=self.module.params["apply_immediately"], **kwargs
-            )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "modify")
+    def modify(self, kwargs):
+        self.aws.call(f"modify {self.what}", "modify_db_cluster", DBClusterIdentifier=self.name,
+                      ApplyImmediately=self.params["apply_immediately"], **kwargs)
 
-    def retag(self, arn, to_set, to_remove):
-        try:
-            if to_remove:
-                self.rds.remove_tags_from_resource(aws_retry=True, ResourceName=arn, TagKeys=to_remove)
-            if to_set:
-                self.rds.add_tags_to_resource(aws_retry=True, ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self._fail(e, "tag")
+    def wait_available(self):
+        self.aws.wait("db_cluster_available", self.what, self.params["wait_timeout"], WAIT_DELAY, DBClusterIdentifier=self.name)
+        return self.describe()
 
-    def delete(self, identifier, snapshot):
-        kwargs = {"SkipFinalSnapshot": snapshot is None}
-        if snapshot is not None:
-            kwargs["FinalDBSnapshotIdentifier"] = snapshot
-        try:
-            self.rds.delete_db_cluster(aws_retry=True, DBClusterIdentifier=identifier, **kwargs)
-        except is_boto3_error_code("DBClusterNotFoundFault"):
+    def deletion_problem(self, current):
+        return deletion_plan(current, self.params["deletion_protection"], self.params["instances_deleted_first"], self.module.check_mode)[1]
+
+    def owned(self, current):
+        return snake_view(current_state(current))
+
+    def delete(self, current):
+        if current.get("Status") == "deleting":
             return
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            self._fail(e, "delete")
-
-    def wait(self, identifier, gone=False):
-        deadline = time.monotonic() + self.module.params["wait_timeout"]
-        delay = 0
-        while True:
-            cluster = self.describe(identifier)
-            if gone and cluster is None:
-                return None
-            if not gone and cluster is not None and cluster.get("Status") == "available":
-                return cluster
-            if time.monotonic() + delay > deadline:
-                status = cluster.get("Status") if cluster else "gone"
-                self.module.fail_json(msg=f"Timed out after {self.module.params['wait_timeout']} s waiting for cluster {identifier} (status {status})")
-            time.sleep(delay)
-            delay = min(max(delay * 2, 5), 30)
-
-
-def result_view(cluster, owned, tags):
-    view = snake_view(owned)
-    view.update(
-        db_cluster_identifier=cluster.get("DBClusterIdentifier"),
-        status=cluster.get("Status"),
-        tags=tags,
-    )
-    for key, name in (("DBClusterArn", "db_cluster_arn"), ("Endpoint", "endpoint"), ("ReaderEndpoint", "reader_endpoint"),
-                      ("Port", "port"), ("DatabaseName", "database_name"), ("MasterUsername", "master_username"),
-                      ("Engine", "engine"), ("StorageEncrypted", "storage_encrypted"), ("DBSubnetGroup", "db_subnet_group")):
-        if cluster.get(key) is not None:
-            view[name] = cluster[key]
-    return view
-
-
-def ensure_absent(module, clusters, identifier, cluster):
-    params = module.params
-    if cluster is None:
-        module.exit_json(changed=False, cluster={}, diff=make_diff({}, {}))
-    modify, problem = deletion_plan(cluster, params["deletion_protection"], params["instances_deleted_first"], module.check_mode)
-    if problem:
-        module.fail_json(msg=problem)
-    snapshot = final_snapshot_name(params, identifier, datetime.now(timezone.utc))
-    before = snake_view(current_state(cluster))
-    if not module.check_mode and cluster.get("Status") != "deleting":
+        modify = deletion_plan(current, self.params["deletion_protection"], self.params["instances_deleted_first"], False)[0]
         if modify:
-            clusters.modify(identifier, modify)
-            if params["wait"]:
-                clusters.wait(identifier)   # AWS refuses to delete a cluster that is still modifying
-        clusters.delete(identifier, snapshot)
-        if params["wait"]:
-            clusters.wait(identifier, gone=True)
-    result = {"final_snapshot_identifier": snapshot} if snapshot else {}
-    module.exit_json(changed=True, cluster={}, diff=make_diff(before, {}), **result)
+            self.modify(modify)
+            if self.params["wait"]:
+                self.wait_available()   # AWS refuses to delete a cluster that is still modifying
+        snapshot = {"FinalDBSnapshotIdentifier": self.final_snapshot} if self.final_snapshot else {}
+        self.aws.call(f"delete {self.what}", "delete_db_cluster", missing=None, DBClusterIdentifier=self.name,
+                      SkipFinalSnapshot=self.final_snapshot is None, **snapshot)
+        if self.params["wait"]:
+            self.aws.wait("db_cluster_deleted", self.what, self.params["wait_timeout"], WAIT_DELAY, DBClusterIdentifier=self.name)
 
+    def result(self, decision, state):
+        self.restored = "restore" in decision
+        view = result_view(state or decision["predicted"], decision["owned"], decision["tags"])
+        if not self.restored:
+            view["instances_pending_reboot"] = decision.get("pending", [])
+        return view
 
-def ensure_restored(module, clusters, identifier, desired, new_tags):
-    """Create the missing cluster by a point-in-time restore of ``restore_from``; the source is only read."""
-    params, restore = module.params, module.params["restore_from"]
-    source_id = restore["source_db_cluster_identifier"]
-    if source_id == identifier:
-        module.fail_json(msg=f"Cluster {identifier} cannot be restored onto itself: give the restored cluster another identifier")
-    moment = None
-    if not restore["use_latest_restorable_time"]:
-        if not restore["restore_to_time"]:
-            module.fail_json(msg="restore_from needs restore_to_time, or use_latest_restorable_time: true")
-        moment, problem = parse_restore_time(restore["restore_to_time"])
-        if problem:
-            module.fail_json(msg=problem)
-    source = clusters.describe(source_id)
-    if source is None:
-        module.fail_json(msg=f"Cluster {source_id} to restore from does not exist: a point-in-time restore needs the source "
-                             "cluster (restore a deleted cluster from its final snapshot instead)")
-    problem = restore_time_problem(moment, source) if moment else None
-    if problem:
-        module.fail_json(msg=problem)
-    kwargs = restore_arguments(identifier, restore, moment, desired, params, source, new_tags)
-    after = restored_view(kwargs, source)
-    predicted = {"DBClusterIdentifier": identifier, "Status": "creating", "DatabaseName": source.get("DatabaseName"),
-                 "MasterUsername": source.get("MasterUsername"), "Engine": source.get("Engine"),
-                 "StorageEncrypted": source.get("StorageEncrypted"), "DBSubnetGroup": kwargs.get("DBSubnetGroupName"),
-                 "Port": kwargs.get("Port")}
-    owned = {key: value for key, value in after.items() if key not in ("restored_from", "restore_to_time")}
-    if not module.check_mode:
-        clusters.restore(kwargs)
-        predicted = clusters.wait(identifier)
-        # What a restore cannot set (backups, backup window) is modified once the cluster is available.
-        fields = [field for field in plan_update(desired, current_state(predicted)) if field in ("backup_retention_period", "preferred_backup_window")]
-        if fields:
-            clusters.modify(identifier, modify_arguments(fields, desired, params))
-            predicted = clusters.wait(identifier)
-    for field in ("backup_retention_period", "preferred_backup_window"):
-        if desired.get(field) is not None:
-            owned[field] = desired[field]
-            after[field] = desired[field]
-    view = result_view(predicted, owned, new_tags)
-    module.exit_json(changed=True, restored=True, cluster=view, diff=make_diff({}, dict(snake_view(after), tags=new_tags)))
-
-
-def ensure_present(module, clusters, identifier, cluster):
-    params = module.params
-    desired = desired_state(params)
-    current_tags = boto3_tag_list_to_ansible_dict(cluster.get("TagList", [])) if cluster else {}
-    new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
-    if cluster is None and params["restore_from"]:
-        ensure_restored(module, clusters, identifier, desired, new_tags)
-    restored = {"restored": False} if params["restore_from"] else {}
-
-    if cluster is None:
-        missing = [name for name in ("master_username", "master_user_password_secret_arn", "min_capacity", "max_capacity") if params.get(name) is None]
-        if missing:
-            module.fail_json(msg=f"Cluster {identifier} does not exist, and creating it needs {', '.join(missing)}")
-        after = {key: value for key, value in desired.items() if value is not None}
-        predicted = {"DBClusterIdentifier": identifier, "Status": "creating", "DatabaseName": params["database_name"],
-                     "MasterUsername": params["master_username"], "Engine": params["engine"]}
-        if not module.check_mode:
-            predicted = clusters.create(params, desired, new_tags)
-            if params["wait"]:
-                predicted = clusters.wait(identifier)
-        module.exit_json(changed=True, cluster=dict(result_view(predicted, after, new_tags), instances_pending_reboot=[]),
-                         diff=make_diff({}, dict(snake_view(after), tags=new_tags)))
-
-    problems = create_only_conflicts(dict(params, kms_key_id=clusters.kms_key_arn(params["kms_key_id"])), cluster)
-    if problems:
-        module.fail_json(msg=" ".join(problems))
-    current = current_state(cluster)
-    fields = plan_update(desired, current)
-    to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
-    after = predicted_state({key: desired[key] for key in fields}, current)
-    changed = bool(fields or to_set or to_remove)
-    pending = instances_pending_reboot(cluster, fields)
-    if changed and not module.check_mode:
-        if fields:
-            clusters.modify(identifier, modify_arguments(fields, desired, params))
-        clusters.retag(cluster["DBClusterArn"], to_set, to_remove)
-        if fields and params["wait"]:
-            cluster = clusters.wait(identifier)
-    if reboot_warning(identifier, pending):
-        module.warn(reboot_warning(identifier, pending))
-    module.exit_json(
-        changed=changed,
-        cluster=dict(result_view(cluster, after, new_tags), instances_pending_reboot=pending),
-        diff=make_diff(dict(snake_view(current), tags=current_tags), dict(snake_view(after), tags=new_tags)),
-        **restored
-    )
+    def extra(self, result):
+        """The module's result keys besides ``changed``, ``cluster`` and ``diff``."""
+        if self.params["state"] == "absent":
+            return {"final_snapshot_identifier": self.final_snapshot} if result["changed"] and self.final_snapshot else {}
+        return {"restored": self.restored} if self.params["restore_from"] else {}
 
 
 def main():
@@ -847,12 +805,9 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    clusters = Clusters(module)
-    identifier = module.params["db_cluster_identifier"]
-    cluster = clusters.describe(identifier)
-    if module.params["state"] == "absent":
-        ensure_absent(module, clusters, identifier, cluster)
-    ensure_present(module, clusters, identifier, cluster)
+    cluster = Cluster(module)
+    result = run(module, cluster, "cluster")
+    module.exit_json(**result, **cluster.extra(result))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,12 @@ from datetime import timezone
 import pytest
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
 from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster import (
     MODIFIABLE,
+    Cluster,
     create_only_conflicts,
     current_state,
     deletion_plan,
@@ -25,6 +29,8 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster 
     snake_view,
     version_tuple,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import Failed
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 CLUSTER_ID = "nestjs-playground-dev"
 KMS_KEY_ID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -659,3 +665,82 @@ def test_the_restored_view_says_from_where_and_to_when():
     assert view["restored_from"] == CLUSTER_ID
     assert view["restore_to_time"] == "2026-11-28T09:30:00+00:00"
     assert view["engine_version"] == "17.5" and view["vpc_security_group_ids"] == ["sg-0aaa", "sg-0bbb", "sg-0ccc"]
+
+
+# The module's calls, on AWS's shapes (botocore Stubber) ------------------------------------------
+
+class WarnedModule(FakeModule):
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def stubbed_cluster(check_mode=False, **overrides):
+    module = WarnedModule(params(**dict({"instances_deleted_first": [], "restore_from": None}, **overrides)), check_mode=check_mode)
+    module.warnings = []
+    cluster = Cluster(module)   # first: its client is the one that retries
+    return module, module.stubber("rds"), cluster
+
+
+def test_a_cluster_that_is_not_there_describes_as_none_and_its_delete_changes_nothing():
+    _module, stubber, cluster = stubbed_cluster(state="absent", skip_final_snapshot=True, wait=False)
+    stubber.add_client_error("describe_db_clusters", "DBClusterNotFoundFault", expected_params={"DBClusterIdentifier": CLUSTER_ID})
+    stubber.add_client_error("delete_db_cluster", "DBClusterNotFoundFault",
+                             expected_params={"DBClusterIdentifier": CLUSTER_ID, "SkipFinalSnapshot": True})
+    with stubber:
+        assert cluster.describe() is None
+        cluster.delete(described())
+    stubber.assert_no_pending_responses()
+
+
+def test_a_cluster_created_by_another_run_meanwhile_is_planned_again_as_an_existing_one():
+    module, stubber, cluster = stubbed_cluster(master_username="postgres", master_user_password_secret_arn="secret", min_capacity=0.0,
+                                               max_capacity=1.0, wait=False)
+    ServiceCalls(module, "secretsmanager")   # first: the client the module reads the password with retries
+    secrets = module.stubber("secretsmanager")
+    secrets.add_response("get_secret_value", {"SecretString": '{"password": "pw"}'}, expected_params={"SecretId": "secret"})
+    stubber.add_client_error("create_db_cluster", "DBClusterAlreadyExistsFault")
+    decision = cluster.plan(None)
+    assert decision["problem"] is None and decision["changed"]
+    with stubber, secrets:
+        assert cluster.apply(decision, None) is CHANGED_MEANWHILE
+    stubber.assert_no_pending_responses()
+
+
+def test_a_new_parameter_group_is_modified_and_tagged_with_the_reboot_warning_and_no_restore():
+    module, stubber, cluster = stubbed_cluster(db_cluster_parameter_group_name=CLUSTER_ID, tags={"App": "app"}, wait=False,
+                                               restore_from={"source_db_cluster_identifier": "other", "restore_to_time": None,
+                                                             "use_latest_restorable_time": True})
+    existing = described(DBClusterMembers=[{"DBInstanceIdentifier": f"{CLUSTER_ID}-writer"}])
+    arn = existing["DBClusterArn"]
+    stubber.add_response("describe_db_clusters", {"DBClusters": [existing]}, expected_params={"DBClusterIdentifier": CLUSTER_ID})
+    stubber.add_response("modify_db_cluster", {}, expected_params={"DBClusterIdentifier": CLUSTER_ID, "ApplyImmediately": True,
+                                                                    "DBClusterParameterGroupName": CLUSTER_ID})
+    stubber.add_response("add_tags_to_resource", {}, expected_params={"ResourceName": arn, "Tags": [{"Key": "App", "Value": "app"}]})
+    with stubber:
+        result = run(module, cluster, "cluster")
+    stubber.assert_no_pending_responses()
+    assert result["changed"] and cluster.extra(result) == {"restored": False}
+    assert result["cluster"]["instances_pending_reboot"] == [f"{CLUSTER_ID}-writer"]
+    assert result["cluster"]["db_cluster_parameter_group_name"] == CLUSTER_ID
+    assert result["diff"]["before"]["db_cluster_parameter_group_name"] == "default.aurora-postgresql17"
+    (warning,) = module.warnings
+    assert f"cluster {CLUSTER_ID} ({CLUSTER_ID}-writer)" in warning
+
+
+def test_a_restore_onto_itself_is_refused_in_check_mode_without_reading_anything():
+    module, stubber, cluster = stubbed_cluster(check_mode=True, restore_from={
+        "source_db_cluster_identifier": CLUSTER_ID, "restore_to_time": None, "use_latest_restorable_time": True})
+    stubber.add_client_error("describe_db_clusters", "DBClusterNotFoundFault")
+    with stubber, pytest.raises(Failed, match="cannot be restored onto itself"):
+        run(module, cluster, "cluster")
+    stubber.assert_no_pending_responses()
+
+
+def test_a_check_mode_deletion_names_its_final_snapshot_and_deletes_nothing():
+    module, stubber, cluster = stubbed_cluster(check_mode=True, state="absent", final_snapshot_identifier="last")
+    stubber.add_response("describe_db_clusters", {"DBClusters": [described()]})
+    with stubber:
+        result = run(module, cluster, "cluster")
+    stubber.assert_no_pending_responses()
+    assert result["changed"] and result["cluster"] == {} and cluster.extra(result) == {"final_snapshot_identifier": "last"}
+    assert result["diff"]["before"]["port"] == 5432 and result["diff"]["after"] == {}
