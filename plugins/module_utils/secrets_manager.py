@@ -11,9 +11,12 @@ Every read names the version it reads (``AWSCURRENT`` unless said otherwise), as
 does: a read without it gets the secret's default version, which moto 5.2.5 does not move with the label
 (docs/emulator-gaps.md)."""
 
+import datetime
 import json
 import secrets
 import string
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
@@ -36,6 +39,51 @@ def with_rotation_tags(current, desired):
     if desired is None:
         return None
     return dict(desired, **{key: current[key] for key in ROTATION_TAGS if key in (current or {})})
+
+
+# The rotation's record, as DescribeSecret answers it (db_credentials_rotation writes it, deployment_status reads it).
+
+def parse_time(value):
+    """A tag's or DescribeSecret's time as an aware UTC datetime; None when there is none or it cannot be read."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+
+def iso(moment):
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds") if moment else None
+
+
+def versions(described):
+    """(the version labelled AWSCURRENT, the one labelled AWSPENDING and not AWSCURRENT or None, whether the
+    AWSCURRENT one still carries AWSPENDING: a rotation stopped right after its label moved)."""
+    stages = described.get("VersionIdsToStages") or {}
+    current = next((version for version, labels in stages.items() if "AWSCURRENT" in labels), None)
+    pending = next((version for version, labels in stages.items() if "AWSPENDING" in labels and "AWSCURRENT" not in labels), None)
+    return current, pending, "AWSPENDING" in stages.get(current, [])
+
+
+def last_rotated(described):
+    """When the password was last rotated: the tag CredentialsRotatedAt, else the secret's creation."""
+    tags = boto3_tag_list_to_ansible_dict(described.get("Tags") or [])
+    return parse_time(tags.get(ROTATED_AT_TAG)) or parse_time(described.get("CreatedDate"))
+
+
+def rotation_record(described, rotation_days, now):
+    """What DescribeSecret's ``described`` says of the rotation at ``now``: ``last_rotated``, ``next_rotation``
+    (None when ``rotation_days`` is 0), ``days_since``, ``overdue_days`` (whole days past the due date, 0 when not
+    due) and ``half_done`` (a version staged but not current, or the current one still labelled AWSPENDING)."""
+    current, pending, lingering = versions(described)
+    last = last_rotated(described)
+    due_at = last + datetime.timedelta(days=rotation_days) if rotation_days and last else None
+    return {"last_rotated": iso(last), "next_rotation": iso(due_at), "rotation_days": rotation_days,
+            "days_since": (now - last).days if last else None,
+            "overdue_days": max(0, (now - due_at).days) if due_at else 0,
+            "half_done": bool(pending or lingering), "version_id": current}
 
 
 def generate_password(length, exclude):

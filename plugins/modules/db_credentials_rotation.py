@@ -123,6 +123,9 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_ma
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import ROTATED_AT_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import generate_password
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import iso
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import last_rotated
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import versions
 
 PASSWORD = "password"
 POLL_SECONDS = 10
@@ -131,36 +134,6 @@ NEW_VERSION = "(new version)"
 
 
 # The decisions: pure ------------------------------------------------------------------------------
-
-def parse_time(value):
-    """A tag's or DescribeSecret's time as an aware UTC datetime; None when there is none or it cannot be read."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-    try:
-        parsed = datetime.datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds") if moment else None
-
-
-def versions(described):
-    """(the version labelled AWSCURRENT, the one labelled AWSPENDING and not AWSCURRENT or None, whether the
-    AWSCURRENT one still carries AWSPENDING: a rotation stopped right after its label moved)."""
-    stages = described.get("VersionIdsToStages") or {}
-    current = next((version for version, labels in stages.items() if "AWSCURRENT" in labels), None)
-    pending = next((version for version, labels in stages.items() if "AWSPENDING" in labels and "AWSCURRENT" not in labels), None)
-    return current, pending, "AWSPENDING" in stages.get(current, [])
-
-
-def last_rotated(described):
-    """When the password was last rotated: the tag CredentialsRotatedAt, else the secret's creation."""
-    tags = boto3_tag_list_to_ansible_dict(described.get("Tags") or [])
-    return parse_time(tags.get(ROTATED_AT_TAG)) or parse_time(described.get("CreatedDate"))
-
 
 def plan(described, rotation_days, only_when_due, now):
     """What this run does to the secret ``described`` (DescribeSecret's answer) at ``now``.

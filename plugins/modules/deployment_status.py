@@ -62,6 +62,15 @@ options:
     suboptions:
       cluster_identifier: {description: The Aurora cluster., type: str, required: true}
       read_replica: {description: Whether the cluster should have a reader instance., type: bool, default: false}
+      credentials_secret_name:
+        description: The credentials secret, whose rotation is read (C(DescribeSecret), never its value); omit to not read it.
+        type: str
+      rotation_days:
+        description:
+          - Days between rotations (database_credentials_rotation_days). A rotation more than a day past due is a
+            problem (the schedule is not running); 0 is a note (rotation is off).
+        type: int
+        default: 30
   certificate:
     description: The load balancer's certificate; omit to not read it.
     type: dict
@@ -125,7 +134,7 @@ problems:
   type: list
   elements: dict
   contains:
-    area: {description: "database, application, targets, scheduler, logs or certificate.", type: str}
+    area: {description: "database, credentials, application, targets, scheduler, logs or certificate.", type: str}
     problem: {description: "What is wrong, with the names and numbers.", type: str}
     hint: {description: "The specification's troubleshooting advice for it: what to check, which command to run.", type: str}
 notes:
@@ -174,6 +183,12 @@ database:
       instance_class).
   returned: when O(database) is given
   type: dict
+credentials:
+  description:
+    - The credentials secret's rotation (secret, exists, last_rotated, next_rotation - none while rotation_days is 0 -,
+      rotation_days, days_since, overdue_days and half_done - a rotation a job left unfinished).
+  returned: when O(database.credentials_secret_name) is given
+  type: dict
 certificate:
   description: The certificate (arn, exists, status, type, domain_name, not_after, days_left, renewal_status, min_days).
   returned: when O(certificate) is given
@@ -186,6 +201,7 @@ import math
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import rotation_record
 
 MINUTE_MS = 60 * 1000
 FIRST_LOG_SLICE_MS = 5 * MINUTE_MS
@@ -355,6 +371,13 @@ def database_report(identifier, cluster, instances):
             for i in sorted(instances or [], key=lambda i: i["DBInstanceIdentifier"])
         ],
     }
+
+
+def credentials_report(name, described, rotation_days, now):
+    """The credentials secret's rotation, from DescribeSecret's ``described`` (None: no such secret)."""
+    if described is None:
+        return {"secret": name, "exists": False, "rotation_days": rotation_days}
+    return dict(rotation_record(described, rotation_days, now), secret=name, exists=True)
 
 
 def days_left(not_after, now):
@@ -576,6 +599,29 @@ def database_problems(database, read_replica, commands):
     return found
 
 
+def credentials_problems(credentials):
+    name = credentials["secret"]
+    rotate = "ansible-playbook playbooks/rotate_db_credentials.yml (with this inventory; in prd -e confirm_rotate=<env>)"
+    if not credentials["exists"]:
+        return [problem("credentials", f"The credentials secret {name} does not exist.",
+                        "Converge the database tier: ansible-playbook site.yml --tags database (with this inventory).")]
+    found = []
+    if credentials["half_done"]:
+        found.append(problem(
+            "credentials", f"A rotation of the credentials secret {name} was left unfinished (a password is staged as AWSPENDING).",
+            f"Rerun the rotation, which completes it with the staged password: {rotate}.",
+        ))
+    if credentials["overdue_days"] >= 1:
+        found.append(problem(
+            "credentials",
+            f"The database credentials were last rotated {credentials['last_rotated']} ({credentials['days_since']} days ago): "
+            f"the rotation due every {credentials['rotation_days']} days is {credentials['overdue_days']} day(s) late.",
+            f"The daily rotation job is not running: check the AWX schedule <prefix>-<env>-rotate-db-credentials-daily "
+            f"(docs/awx.md), or rotate now: {rotate}.",
+        ))
+    return found
+
+
 def certificate_problems(certificate, region, commands):
     arn = certificate["arn"]
     if not certificate["exists"]:
@@ -618,6 +664,8 @@ def status_problems(report, expected, region, window_minutes=60):
     found = []
     if report.get("database") is not None:
         found += database_problems(report["database"], expected["database"].get("read_replica"), commands)
+    if report.get("credentials") is not None:
+        found += credentials_problems(report["credentials"])
     app = report.get("application")
     if app is not None:
         found += application_problems(app, expected["application"]["log_group"], commands)
@@ -634,6 +682,9 @@ def status_problems(report, expected, region, window_minutes=60):
 
 def status_notes(report):
     notes = []
+    if (report.get("credentials") or {}).get("exists") and not report["credentials"]["rotation_days"]:
+        notes.append("Credential rotation is off (database_credentials_rotation_days is 0): the password changes only when "
+                     "playbooks/rotate_db_credentials.yml is run by hand.")
     if report.get("application") is not None:
         notes += application_notes(report["application"])
     scheduler = report.get("scheduler")
@@ -678,6 +729,9 @@ def read_report(reader, params, now):
         identifier = params["database"]["cluster_identifier"]
         cluster = reader.db_cluster(identifier)
         report["database"] = database_report(identifier, cluster, reader.db_instances(identifier) if cluster else [])
+        secret = params["database"].get("credentials_secret_name")
+        if secret:
+            report["credentials"] = credentials_report(secret, reader.secret(secret), params["database"]["rotation_days"], now)
     logs = {}
     if app:
         report["application"] = service_report(app["cluster"], app["service"], services.get((app["cluster"], app["service"])), events)
@@ -714,7 +768,8 @@ def main():
             ),
             database=dict(
                 type="dict",
-                options=dict(cluster_identifier=dict(type="str", required=True), read_replica=dict(type="bool", default=False)),
+                options=dict(cluster_identifier=dict(type="str", required=True), read_replica=dict(type="bool", default=False),
+                             credentials_secret_name=dict(type="str"), rotation_days=dict(type="int", default=30)),
             ),
             certificate=dict(type="dict", options=dict(arn=dict(type="str", required=True), min_days=dict(type="int", default=30))),
             log_window_minutes=dict(type="int", default=60),

@@ -38,7 +38,7 @@ SETTINGS_TASK = "Check the status settings before any AWS call"
 READS = {
     "ecs:DescribeServices", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
     "logs:FilterLogEvents", "logs:DescribeLogGroups", "rds:DescribeDBClusters", "rds:DescribeDBInstances",
-    "acm:DescribeCertificate",
+    "acm:DescribeCertificate", "secretsmanager:DescribeSecret",   # the secret's rotation record, never its value
 }
 MINUTE_MS = 60 * 1000
 
@@ -217,6 +217,14 @@ def test_status_shows_the_aurora_cluster_its_scaling_and_its_writer(scenario):
     assert [(i["identifier"], i["status"], i["writer"]) for i in database["instances"]] == [(f"{APP}-writer", "available", True)]
 
 
+def test_status_shows_the_last_and_next_rotation_of_the_credentials(scenario):
+    credentials = scenario["healthy"].status["credentials"]
+    assert (credentials["exists"], credentials["rotation_days"], credentials["half_done"]) == (True, 30, False)
+    assert credentials["days_since"] == 0 and credentials["overdue_days"] == 0
+    assert (f"Credentials {APP}-db-credentials: rotated {credentials['last_rotated']} (0 days ago), next due "
+            f"{credentials['next_rotation']}") in scenario["healthy"].report
+
+
 def test_status_shows_the_days_left_on_the_certificate(scenario):
     certificate = scenario["healthy"].status["certificate"]
     assert certificate["status"] == "ISSUED" and certificate["type"] == "IMPORTED"
@@ -336,7 +344,8 @@ def test_status_leaves_the_emulator_state_byte_identical(scenario, name):
 def test_status_reads_everything_in_about_ten_calls(scenario):
     calls = scenario["healthy"].calls
     assert calls.count("ecs:DescribeServices") == 1   # both services in one call
-    assert len(calls) <= 12, calls
+    assert calls.count("secretsmanager:DescribeSecret") == 1   # the rotation record: one read, added with it (12 calls before)
+    assert len(calls) <= 13, calls
 
 
 def test_the_state_description_would_see_a_change(scenario, ansible):

@@ -8,6 +8,8 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_stat
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import application_problems
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import certificate_problems
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import certificate_report
+from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import credentials_problems
+from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import credentials_report
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import database_problems
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import database_report
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_status import days_left
@@ -520,3 +522,46 @@ def test_problems_come_most_basic_tier_first_each_with_a_hint():
     found = status_problems(read_report(reader, PARAMS, NOW), PARAMS, REGION)
     assert areas(found) == ["database", "application", "targets", "scheduler", "logs", "certificate"]
     assert all(p["hint"] for p in found)
+
+
+# Credentials rotation -------------------------------------------------------------------------------
+
+ROTATION_NOW = datetime.datetime(2026, 12, 4, 3, 0, tzinfo=datetime.timezone.utc)
+
+
+def described_secret(rotated_at=None, stages=None, created_days_ago=40):
+    """DescribeSecret as AWS answers it (tags, stages, creation date; never the value)."""
+    tags = [{"Key": "CredentialsRotatedAt", "Value": rotated_at}] if rotated_at else []
+    return {"Name": "app-dev-db-credentials", "Tags": tags, "VersionIdsToStages": stages or {"v1": ["AWSCURRENT"]},
+            "CreatedDate": ROTATION_NOW - datetime.timedelta(days=created_days_ago)}
+
+
+def test_credentials_show_the_last_and_next_rotation_and_no_problem_when_on_time():
+    report = credentials_report("app-dev-db-credentials", described_secret("2026-11-20T03:00:00+00:00"), 30, ROTATION_NOW)
+    assert report == {"secret": "app-dev-db-credentials", "exists": True, "last_rotated": "2026-11-20T03:00:00+00:00",
+                      "next_rotation": "2026-12-20T03:00:00+00:00", "rotation_days": 30, "days_since": 14, "overdue_days": 0,
+                      "half_done": False, "version_id": "v1"}
+    assert credentials_problems(report) == []
+
+
+def test_a_rotation_more_than_a_day_late_names_the_schedule_and_the_command():
+    report = credentials_report("app-dev-db-credentials", described_secret(created_days_ago=40), 30, ROTATION_NOW)
+    (found,) = credentials_problems(report)
+    assert found["area"] == "credentials"
+    assert "(40 days ago): the rotation due every 30 days is 10 day(s) late." in found["problem"]
+    assert "rotate-db-credentials-daily" in found["hint"] and "playbooks/rotate_db_credentials.yml" in found["hint"]
+
+
+def test_a_rotation_left_unfinished_is_a_problem_with_the_rerun_as_its_hint():
+    report = credentials_report("app-dev-db-credentials", described_secret(
+        "2026-12-01T03:00:00+00:00", stages={"v1": ["AWSCURRENT"], "v2": ["AWSPENDING"]}), 30, ROTATION_NOW)
+    (found,) = credentials_problems(report)
+    assert "left unfinished" in found["problem"] and found["hint"].startswith("Rerun the rotation")
+
+
+def test_rotation_off_is_a_note_not_a_problem_and_a_missing_secret_is_a_problem():
+    off = credentials_report("app-dev-db-credentials", described_secret(created_days_ago=400), 0, ROTATION_NOW)
+    assert off["next_rotation"] is None and credentials_problems(off) == []
+    assert any("Credential rotation is off" in note for note in status_notes({"credentials": off}))
+    missing = credentials_report("app-dev-db-credentials", None, 30, ROTATION_NOW)
+    assert credentials_problems(missing)[0]["problem"] == "The credentials secret app-dev-db-credentials does not exist."

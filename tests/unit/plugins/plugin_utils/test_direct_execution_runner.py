@@ -241,7 +241,7 @@ def test_the_preloaded_services_are_the_ones_the_collection_makes_clients_of():
             if name.endswith(".py"):
                 with open(os.path.join(directory, name), encoding="utf-8") as handle:
                     # module.client("ecs"), ServiceCalls(module, "ecs"), a Reader's calls("ecs") or a Resource's service = "ecs"
-                    used.update(re.findall(r"""(?:client\(|\bcalls\(|ServiceCalls\(\w+,|\bservice =)\s*["']([a-z0-9-]+)["']""", handle.read()))
+                    used.update(re.findall(r"""(?:client\(|\bcalls\(|ServiceCalls\([\w.]+,|\bservice =)\s*["']([a-z0-9-]+)["']""", handle.read()))
     assert used == set(AWS_SERVICES)
 
 
