@@ -1,4 +1,6 @@
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_parameter_group import (
+    Group,
     apply_method,
     chunks,
     desired_parameters,
@@ -7,6 +9,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_
     plan_parameters,
     read_listing,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 FAMILY = "aurora-postgresql17"
 
@@ -127,9 +130,6 @@ MODULE_PARAMS = {"name": "app-dev", "state": "present", "family": FAMILY, "descr
 
 
 def stubbed_group(**params):
-    from ansible_collections.nestjs_playground.infra.plugins.modules.aurora_cluster_parameter_group import Group
-    from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
-
     module = FakeModule(dict(MODULE_PARAMS, **params))
     group = Group(module)   # first: its client is the one that retries
     return module.stubber("rds"), group
@@ -148,8 +148,6 @@ def test_a_group_that_is_not_there_describes_as_none_and_its_delete_changes_noth
 
 
 def test_a_group_created_by_another_run_meanwhile_is_planned_again_as_an_existing_one():
-    from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-
     stubber, group = stubbed_group()
     stubber.add_client_error("create_db_cluster_parameter_group", "DBParameterGroupAlreadyExists", expected_params={
         "DBClusterParameterGroupName": "app-dev", "DBParameterGroupFamily": FAMILY, "Description": "Cluster parameters of app-dev",
