@@ -30,8 +30,9 @@ EXCLUDE_CHARACTERS = "/@\"' \\`$%&*()[]{}<>|;:,?#=+~^"
 # The tags db_credentials_rotation keeps on the credentials secret: db_credentials_secret neither compares
 # nor purges them (they record the rotation, not the configuration).
 ROTATED_AT_TAG = "CredentialsRotatedAt"
-APPLIED_VERSION_TAG = "CredentialsAppliedVersion"
-ROTATION_TAGS = (ROTATED_AT_TAG, APPLIED_VERSION_TAG)
+APPLIED_VERSION_TAG = "CredentialsAppliedVersion"   # the version whose password ...
+APPLIED_CLUSTER_TAG = "CredentialsAppliedCluster"   # ... this cluster was last given
+ROTATION_TAGS = (ROTATED_AT_TAG, APPLIED_VERSION_TAG, APPLIED_CLUSTER_TAG)
 
 
 def with_rotation_tags(current, desired):
@@ -117,9 +118,11 @@ class SecretStore:
         """DescribeSecret's answer (with ``Tags`` and, when it is scheduled for deletion, ``DeletedDate``), or None."""
         return self.aws.call(f"describe {self.what}", "describe_secret", missing=None, SecretId=name)
 
-    def document(self, name, stage="AWSCURRENT"):
-        """The JSON object the secret's version labelled ``stage`` holds ({} when it has no value)."""
-        answer = self.aws.call(f"read {self.what}", "get_secret_value", missing={}, SecretId=name, VersionStage=stage)
+    def document(self, name, stage="AWSCURRENT", version_id=None):
+        """The JSON object the secret's version labelled ``stage`` (or the version ``version_id``) holds ({} when it
+        has no value)."""
+        which = {"VersionId": version_id} if version_id else {"VersionStage": stage}
+        answer = self.aws.call(f"read {self.what}", "get_secret_value", missing={}, SecretId=name, **which)
         text = answer.get("SecretString") or "{}"
         try:
             document = json.loads(text)

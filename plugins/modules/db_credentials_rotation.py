@@ -23,6 +23,8 @@ description:
   - If C(AWSCURRENT) changed meanwhile (a converge filled in the host), the current document with the staged
     password becomes the new C(AWSCURRENT), so neither change is lost.
   - The password is never an argument, never returned and never shown in a diff.
+  - A rotation is refused, before any write, while the secret points at another cluster than O(db_cluster_identifier)
+    (a restore switched it and the inventory does not say so yet), or while the cluster is not available.
   - The running application reads the secret when its task starts; replacing the tasks (a new deployment of each
     service) is the playbook's next step, not this module's.
   - Written because no amazon.aws or community.aws module rotates a secret without a rotation Lambda function
@@ -40,6 +42,16 @@ options:
     description: The Aurora cluster whose master password the secret holds.
     required: true
     type: str
+  mode:
+    description:
+      - V(rotate) rotates the password (the steps above).
+      - V(apply_current) rotates nothing - it gives O(db_cluster_identifier) the password of the secret's C(AWSCURRENT)
+        version, unless the secret's record (tags C(CredentialsAppliedVersion) and C(CredentialsAppliedCluster)) says that
+        cluster was given it last. For a cluster restored to a time before the last rotation, which holds that time's
+        password (playbooks/restore_db.yml's switch).
+    type: str
+    choices: [rotate, apply_current]
+    default: rotate
   rotation_days:
     description:
       - How many days a password is kept. With O(only_when_due=true), the module rotates only when that many days
@@ -95,6 +107,9 @@ rotation:
     resumed:
       description: Whether it completed a rotation an earlier run left half done.
       type: bool
+    applied:
+      description: Whether the cluster was given a password (would be, in check mode).
+      type: bool
     last_rotated:
       description: When the password was last rotated (the secret's creation before the first rotation), UTC, ISO 8601.
       type: str
@@ -118,6 +133,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import APPLIED_CLUSTER_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import APPLIED_VERSION_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import EXCLUDE_CHARACTERS
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import ROTATED_AT_TAG
@@ -165,6 +181,30 @@ def plan(described, rotation_days, only_when_due, now):
                  "next_rotation": iso(now + datetime.timedelta(days=rotation_days)) if rotation_days else None}
     return {"action": action, "steps": steps, "current": current, "pending": pending, "last_rotated": after["last_rotated"],
             "next_rotation": after["next_rotation"], "before": before, "after": after, "changed": action is not None}
+
+
+def plan_apply_current(described, cluster_identifier):
+    """What ``mode=apply_current`` does: give ``cluster_identifier`` the password of the secret's AWSCURRENT version,
+    unless the secret's record says that cluster was given that version last. Same keys as :func:`plan`."""
+    current = versions(described)[0]
+    tags = boto3_tag_list_to_ansible_dict(described.get("Tags") or [])
+    before = {"applied_version": tags.get(APPLIED_VERSION_TAG), "applied_cluster": tags.get(APPLIED_CLUSTER_TAG)}
+    if before == {"applied_version": current, "applied_cluster": cluster_identifier}:
+        return {"action": None, "steps": [], "current": current, "pending": None, "last_rotated": iso(last_rotated(described)),
+                "next_rotation": None, "before": before, "after": before, "changed": False}
+    after = {"applied_version": current, "applied_cluster": cluster_identifier, PASSWORD: "(set from AWSCURRENT)"}
+    return {"action": "apply_current", "steps": ["apply"], "current": current, "pending": current,
+            "last_rotated": iso(last_rotated(described)), "next_rotation": None, "before": before, "after": after, "changed": True}
+
+
+def switched_cluster_problem(document, cluster_identifier):
+    """Why a rotation must not set ``cluster_identifier``'s password: the secret (its AWSCURRENT ``document``) points
+    at another cluster, so the application would keep the old password on the cluster it uses."""
+    pointed = (document or {}).get("dbClusterIdentifier")
+    if pointed and pointed != cluster_identifier:
+        return (f"The credentials secret points at cluster {pointed}, not {cluster_identifier} (a restore switched it): set "
+                f"database_cluster_identifier to {pointed} in the inventory, then rotate; nothing was changed.")
+    return None
 
 
 def without_password(document):
@@ -216,11 +256,12 @@ class Rotation:
                                    ClientRequestToken=str(uuid.uuid4()), SecretString=json.dumps(document),
                                    VersionStages=["AWSPENDING"])["VersionId"]
 
-    def apply(self, arn, pending):
-        """Step 2: the cluster's master password set from the AWSPENDING version, waited for, then recorded."""
-        password = self.store.document(self.name, "AWSPENDING").get(PASSWORD)
+    def apply(self, arn, version, stage="AWSPENDING"):
+        """Step 2: the cluster's master password set from the version labelled ``stage`` (``version``), waited for,
+        then recorded on the secret (which version, which cluster)."""
+        password = self.store.document(self.name, stage).get(PASSWORD)
         if not password:
-            self.module.fail_json(msg=f"The AWSPENDING version of secret {self.name} holds no password: rerun to stage a new one")
+            self.module.fail_json(msg=f"The {stage} version of secret {self.name} holds no password: rerun to stage a new one")
         self.rds.call(f"set the master password of {self.cluster_what}", "modify_db_cluster",
                       DBClusterIdentifier=self.params["db_cluster_identifier"], MasterUserPassword=password, ApplyImmediately=True)
         deadline = time.monotonic() + self.params["wait_timeout"]
@@ -229,7 +270,16 @@ class Rotation:
                 self.module.fail_json(msg=f"{self.cluster_what} did not take the new master password within {self.params['wait_timeout']} s;"
                                           " rerun to complete the rotation")
             time.sleep(POLL_SECONDS)
-        self.store.tags.change(arn, self.store.what, {APPLIED_VERSION_TAG: pending}, [])
+        self.store.tags.change(arn, self.store.what, {APPLIED_VERSION_TAG: version,
+                                                      APPLIED_CLUSTER_TAG: self.params["db_cluster_identifier"]}, [])
+
+    def holds_current_password(self, applied, cluster_identifier):
+        """Whether the version ``applied`` records as given to ``cluster_identifier`` holds the password AWSCURRENT holds
+        (a new version that changed another key, the host, keeps the password): compared here, never returned."""
+        if applied["applied_cluster"] != cluster_identifier or not applied["applied_version"]:
+            return False
+        given = self.store.document(self.name, version_id=applied["applied_version"]).get(PASSWORD)
+        return bool(given) and given == self.store.document(self.name).get(PASSWORD)
 
     def stamp(self, arn, moment):
         """Step 3: the time of the rotation, on the secret (before the label moves: a run stopped after it
@@ -260,13 +310,23 @@ def rotate(module, rotation, now):
     described = rotation.store.describe(rotation.name)
     if described is None:
         module.fail_json(msg=f"Secret {rotation.name} does not exist: converge the database tier (site.yml) before rotating its credentials")
-    decision = plan(described, module.params["rotation_days"], module.params["only_when_due"], now)
-    version = decision["after"]["version_id"]
-    if "apply" in decision["steps"]:
-        problem = cluster_problem(rotation.cluster_what, rotation.cluster())   # in check mode too: the real run would refuse
+    cluster_identifier = module.params["db_cluster_identifier"]
+    if module.params["mode"] == "apply_current":
+        decision = plan_apply_current(described, cluster_identifier)
+        if decision["changed"] and rotation.holds_current_password(decision["before"], cluster_identifier):
+            decision = dict(decision, action=None, steps=[], changed=False, after=decision["before"])
+    else:
+        decision = plan(described, module.params["rotation_days"], module.params["only_when_due"], now)
+    version = decision["after"].get("version_id", decision["current"])
+    if "apply" in decision["steps"]:   # refused in check mode too: the real run would be
+        problem = cluster_problem(rotation.cluster_what, rotation.cluster())
+        if module.params["mode"] == "rotate":
+            problem = problem or switched_cluster_problem(rotation.store.document(rotation.name), cluster_identifier)
         if problem:
             module.fail_json(msg=problem)
-    if decision["changed"] and not module.check_mode:
+    if decision["changed"] and not module.check_mode and decision["action"] == "apply_current":
+        rotation.apply(described["ARN"], decision["current"], stage="AWSCURRENT")
+    elif decision["changed"] and not module.check_mode:
         arn, pending, steps = described["ARN"], decision["pending"], decision["steps"]
         if "stage" in steps:
             pending = rotation.stage()
@@ -276,7 +336,8 @@ def rotate(module, rotation, now):
             rotation.stamp(arn, now)
         version = rotation.promote(decision["current"], pending) if "promote" in steps else pending
         rotation.clear(pending)
-    result = {"rotated": decision["changed"], "resumed": decision["action"] == "resume", "last_rotated": decision["last_rotated"],
+    result = {"rotated": decision["changed"] and decision["action"] != "apply_current", "resumed": decision["action"] == "resume",
+              "applied": "apply" in decision["steps"], "last_rotated": decision["last_rotated"],
               "next_rotation": decision["next_rotation"], "version_id": version}
     return {"changed": decision["changed"], "rotation": result, "diff": make_diff(decision["before"], decision["after"])}
 
@@ -285,6 +346,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         db_cluster_identifier=dict(type="str", required=True),
+        mode=dict(type="str", default="rotate", choices=["rotate", "apply_current"]),
         rotation_days=dict(type="int", default=30),
         only_when_due=dict(type="bool", default=False),
         password_length=dict(type="int", default=32, no_log=False),

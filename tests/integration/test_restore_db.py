@@ -21,6 +21,7 @@ TAGS = {"App": "nestjs-playground", "Env": "dev", "OU": "engineering", "Owner": 
 RESTORE_TASK = "Ensure the cluster restored to the point in time, in the source's subnet group and security group"
 WRITER_TASK = "Ensure the restored cluster's Serverless v2 writer instance"
 SWITCH_TASK = "Point the credentials secret at the restored cluster (host and dbClusterIdentifier; the password stays)"
+PASSWORD_TASK = "Give the restored cluster the credentials secret's current password"
 REFUSAL_TASK = "Refuse unusable restore inputs, before any AWS call"
 # Fields of a cluster or an instance that move by themselves (the emulator's restorable window follows the clock).
 VOLATILE = ("LatestRestorableTime",)
@@ -159,7 +160,8 @@ def test_unusable_inputs_are_refused_before_any_aws_call(scenario, step, expecte
 
 def test_the_switch_in_check_mode_reports_the_secret_and_changes_nothing(scenario):
     run, state = scenario["switch_check"]
-    assert run.changed_tasks() == [SWITCH_TASK]
+    assert run.changed_tasks() == [PASSWORD_TASK, SWITCH_TASK]
+    assert run.result(PASSWORD_TASK)["diff"]["after"]["applied_cluster"] == RESTORED
     assert state == scenario["restore"][1]
     diff = run.result(SWITCH_TASK)["diff"]
     assert diff["after"]["host"] == scenario["restore"][1]["clusters"][RESTORED]["Endpoint"]
@@ -169,7 +171,7 @@ def test_the_switch_in_check_mode_reports_the_secret_and_changes_nothing(scenari
 
 def test_the_switch_points_the_secret_s_host_and_cluster_at_the_restored_cluster_and_nothing_else(scenario):
     run, state = scenario["switch"]
-    assert run.changed_tasks() == [SWITCH_TASK]
+    assert run.changed_tasks() == [PASSWORD_TASK, SWITCH_TASK]
     before, after = scenario["restore"][1]["secret"], state["secret"]
     assert after["host"] == state["clusters"][RESTORED]["Endpoint"] != before["host"]
     assert after["dbClusterIdentifier"] == RESTORED
@@ -178,6 +180,21 @@ def test_the_switch_points_the_secret_s_host_and_cluster_at_the_restored_cluster
     assert after["password"] == before["password"] and set(after) == set(before)
     assert state["clusters"] == scenario["restore"][1]["clusters"]
     assert before["password"] not in json.dumps(run.data)
+
+
+def test_the_switch_gives_the_restored_cluster_the_current_password_and_records_it(scenario, ansible):
+    """A cluster restored to a time before the last rotation holds that time's password: the switch gives it the
+    secret's AWSCURRENT one first (ModifyDBCluster; the request's password is compared by digest in
+    test_db_credentials_rotation.py's Stubber test), and the secret records which cluster got which version."""
+    run, _ = scenario["switch"]
+    assert run.result(PASSWORD_TASK)["rotation"]["applied"] is True
+    secrets = ansible.client("secretsmanager")
+    tags = {t["Key"]: t["Value"] for t in secrets.describe_secret(SecretId=SECRET)["Tags"]}
+    assert tags["CredentialsAppliedCluster"] == RESTORED
+    # the version it was given (current then; the switch's new host made another since) holds the current password
+    given = json.loads(secrets.get_secret_value(SecretId=SECRET, VersionId=tags["CredentialsAppliedVersion"])["SecretString"])
+    current = json.loads(secrets.get_secret_value(SecretId=SECRET, VersionStage="AWSCURRENT")["SecretString"])
+    assert given["password"] == current["password"] and given["host"] != current["host"]
 
 
 def test_the_switch_again_changes_nothing(scenario):

@@ -15,6 +15,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import cluster_problem
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import last_rotated
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import plan
+from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import plan_apply_current
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import rotate
 
 UTC = datetime.timezone.utc
@@ -111,7 +112,8 @@ class StubbedModule:
     """AnsibleAWSModule's surface for the rotation: parameters, check mode, clients answered by Stubbers."""
 
     def __init__(self, check_mode=False, **params):
-        self.params = dict(name=NAME, db_cluster_identifier="app-dev", rotation_days=30, only_when_due=False,
+        params.setdefault("db_cluster_identifier", "app-dev")
+        self.params = dict(name=NAME, mode="rotate", rotation_days=30, only_when_due=False,
                            password_length=32, exclude_characters="/@\"' \\`", wait_timeout=60, **params)
         self.check_mode = check_mode
         self.raw = {service: botocore.session.get_session().create_client(
@@ -142,13 +144,14 @@ def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never
         staged.update(json.loads(request["SecretString"]), version=request["ClientRequestToken"])
 
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
+    rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
+                     {"DBClusterIdentifier": "app-dev"})
+    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})   # points at app-dev
     sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
     sm.add_response("put_secret_value", {"ARN": ARN, "Name": NAME, "VersionId": PENDING, "VersionStages": ["AWSPENDING"]},
                     {"SecretId": NAME, "ClientRequestToken": ANY, "SecretString": ANY, "VersionStages": ["AWSPENDING"]})
     new_document = dict(DOCUMENT, password="New-Passw0rd-staged")
     sm.add_response("get_secret_value", value(new_document, PENDING), {"SecretId": NAME, "VersionStage": "AWSPENDING"})
-    rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
-                     {"DBClusterIdentifier": "app-dev"})
     rds.add_response("modify_db_cluster", {"DBCluster": {"DBClusterIdentifier": "app-dev", "Status": "available",
                                                          "PendingModifiedValues": {"MasterUserPassword": "****"}}},
                      {"DBClusterIdentifier": "app-dev", "MasterUserPassword": "New-Passw0rd-staged", "ApplyImmediately": True})
@@ -156,7 +159,8 @@ def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never
                      {"DBClusterIdentifier": "app-dev"})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
                      {"DBClusterIdentifier": "app-dev"})
-    sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsAppliedVersion", "Value": PENDING}]})
+    sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsAppliedVersion", "Value": PENDING},
+                                                                   {"Key": "CredentialsAppliedCluster", "Value": "app-dev"}]})
     sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsRotatedAt", "Value": "2026-12-04T03:00:00+00:00"}]})
     sm.add_response("get_secret_value", value(new_document, PENDING), {"SecretId": NAME, "VersionStage": "AWSPENDING"})
     sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
@@ -168,7 +172,8 @@ def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never
         result = rotate(module, Rotation(module), NOW)
         sm.assert_no_pending_responses()
         rds.assert_no_pending_responses()
-    assert result["changed"] and result["rotation"] == {"rotated": True, "resumed": False, "last_rotated": "2026-12-04T03:00:00+00:00",
+    assert result["changed"] and result["rotation"] == {"rotated": True, "resumed": False, "applied": True,
+                                                         "last_rotated": "2026-12-04T03:00:00+00:00",
                                                          "next_rotation": "2027-01-03T03:00:00+00:00", "version_id": PENDING}
     assert "Passw0rd" not in json.dumps(result)
 
@@ -179,6 +184,7 @@ def test_check_mode_decides_as_the_real_run_and_makes_only_reads():
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
                      {"DBClusterIdentifier": "app-dev"})
+    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
     with sm, rds:
         result = rotate(module, Rotation(module), NOW)
         sm.assert_no_pending_responses()
@@ -195,3 +201,60 @@ def test_a_busy_cluster_is_refused_before_any_write():
                      {"DBClusterIdentifier": "app-dev"})
     with sm, rds, pytest.raises(Failed, match="is backing-up, not available"):
         rotate(module, Rotation(module), NOW)
+
+
+def test_a_rotation_is_refused_while_the_secret_points_at_another_cluster():
+    module = StubbedModule()
+    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    sm.add_response("describe_secret", secret(), {"SecretId": NAME})
+    rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
+                     {"DBClusterIdentifier": "app-dev"})
+    sm.add_response("get_secret_value", value(dict(DOCUMENT, dbClusterIdentifier="app-dev-restored"), CURRENT),
+                    {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
+    with sm, rds, pytest.raises(Failed, match="^The credentials secret points at cluster app-dev-restored, not app-dev"):
+        rotate(module, Rotation(module), NOW)
+
+
+def test_apply_current_gives_a_cluster_the_current_password_once():
+    described = secret(CredentialsAppliedVersion=CURRENT, CredentialsAppliedCluster="app-dev")
+    assert plan_apply_current(described, "app-dev")["changed"] is False
+    decision = plan_apply_current(described, "app-dev-restored")
+    assert decision["changed"] and decision["steps"] == ["apply"] and decision["pending"] == CURRENT
+    assert decision["after"] == {"applied_version": CURRENT, "applied_cluster": "app-dev-restored", "password": "(set from AWSCURRENT)"}
+
+
+
+def test_apply_current_sets_the_restored_cluster_s_password_from_awscurrent_and_records_it(monkeypatch):
+    monkeypatch.setattr(db_credentials_rotation.time, "sleep", lambda seconds: None)
+    module = StubbedModule(db_cluster_identifier="app-dev-restored")
+    module.params["mode"] = "apply_current"
+    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    sm.add_response("describe_secret", secret(CredentialsAppliedVersion=CURRENT, CredentialsAppliedCluster="app-dev"), {"SecretId": NAME})
+    available = {"DBClusters": [{"DBClusterIdentifier": "app-dev-restored", "Status": "available"}]}
+    rds.add_response("describe_db_clusters", available, {"DBClusterIdentifier": "app-dev-restored"})
+    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
+    rds.add_response("modify_db_cluster", {"DBCluster": {"DBClusterIdentifier": "app-dev-restored", "Status": "available"}},
+                     {"DBClusterIdentifier": "app-dev-restored", "MasterUserPassword": DOCUMENT["password"], "ApplyImmediately": True})
+    rds.add_response("describe_db_clusters", available, {"DBClusterIdentifier": "app-dev-restored"})
+    sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsAppliedVersion", "Value": CURRENT},
+                                                                   {"Key": "CredentialsAppliedCluster", "Value": "app-dev-restored"}]})
+    with sm, rds:
+        result = rotate(module, Rotation(module), NOW)
+        sm.assert_no_pending_responses()
+        rds.assert_no_pending_responses()
+    assert result["changed"] and result["rotation"]["applied"] and not result["rotation"]["rotated"]
+    assert DOCUMENT["password"] not in json.dumps(result)
+
+
+def test_apply_current_changes_nothing_when_the_cluster_was_given_the_same_password_in_an_older_version():
+    module = StubbedModule(db_cluster_identifier="app-dev-restored")
+    module.params["mode"] = "apply_current"
+    sm = module.stubbers["secretsmanager"]
+    sm.add_response("describe_secret", secret(CredentialsAppliedVersion=PENDING, CredentialsAppliedCluster="app-dev-restored"),
+                    {"SecretId": NAME})
+    sm.add_response("get_secret_value", value(DOCUMENT, PENDING), {"SecretId": NAME, "VersionId": PENDING})
+    sm.add_response("get_secret_value", value(dict(DOCUMENT, host="restored.example"), CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
+    with sm:
+        result = rotate(module, Rotation(module), NOW)
+        sm.assert_no_pending_responses()
+    assert result["changed"] is False and result["rotation"]["applied"] is False
