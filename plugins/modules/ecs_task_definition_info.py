@@ -78,16 +78,11 @@ active_revisions:
   elements: int
 """
 
-try:
-    import botocore.exceptions
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 
 def candidates(active, revision=None, before_revision=None):
@@ -129,20 +124,14 @@ def main():
         supports_check_mode=True,
         mutually_exclusive=[("revision", "before_revision", "running_image")],
     )
-    retry = jittered_backoff()
-    client = module.client("ecs", retry_decorator=retry)
+    ecs = ServiceCalls(module, "ecs")
     family = module.params["family"]
-    try:
-        arns = {family_of(arn)[1]: arn for arn in active_revision_arns(client, retry, family)}
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Unable to list the task definitions of family {family}")
+    with ecs.failing(f"list the task definitions of family {family}"):
+        arns = {family_of(arn)[1]: arn for arn in active_revision_arns(ecs.client, ecs.retry, family)}
     active = sorted(arns, reverse=True)
     found = None
     for number in candidates(active, module.params["revision"], module.params["before_revision"]):
-        try:
-            definition = client.describe_task_definition(aws_retry=True, taskDefinition=arns[number])["taskDefinition"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Unable to describe task definition {arns[number]}")
+        definition = ecs.call(f"describe task definition {arns[number]}", "describe_task_definition", taskDefinition=arns[number])["taskDefinition"]
         if matches(summary(definition), module.params["running_image"]):   # without running_image: the first
             found = summary(definition)
             break
