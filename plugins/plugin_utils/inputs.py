@@ -413,7 +413,7 @@ def monitoring_problems(v):
             "topic this role creates, and an existing topic's subscribers are its owner's - subscribe them there, or leave "
             "monitoring_sns_topic_arn empty."
         )
-    for name in ("monitoring_cpu_threshold", "monitoring_database_cpu_threshold"):
+    for name in ("monitoring_cpu_threshold", "monitoring_database_cpu_threshold", "monitoring_memory_threshold"):
         number = _number(v.get(name), "float")
         if number is not None and (number <= 0 or number >= 100):   # not a number: the type check says so
             problems.append(f"{name} '{v[name]}' is not valid: it must be a percentage above 0 and below 100.")
@@ -459,6 +459,49 @@ def input_problems(values, specs, roles=ROLES):
             if name in values:
                 found = type_problems(name, values[name], option or {})
                 typed_badly.update([name] if found else [])
+    return problems + error_log_problems(v) + task_exit_problems(v)
+
+
+# A CloudWatch alarm evaluates at most a day of one-minute periods; a filter pattern has at most 1024 characters.
+ALARM_MINUTES = 1440
+FILTER_PATTERN_LENGTH = 1024
+
+
+def error_log_problems(v):
+    """The app-error-logs alarm and its metric filter: a count of at least 0, a period of 1 to 1440 minutes, a
+    pattern that is not empty (it would count every line) and that CloudWatch Logs takes."""
+    problems = []
+    number = _number(v.get("monitoring_error_log_threshold"), "int")
+    if number is not None and number < 0:
+        problems.append(f"monitoring_error_log_threshold '{v['monitoring_error_log_threshold']}' is not valid: it must be a whole number of "
+                        "error lines, 0 (any error line) or more.")
+    number = _number(v.get("monitoring_error_log_period_minutes"), "int")
+    if number is not None and not 1 <= number <= ALARM_MINUTES:
+        problems.append(f"monitoring_error_log_period_minutes '{v['monitoring_error_log_period_minutes']}' is not valid: it must be a whole "
+                        f"number of minutes from 1 to {ALARM_MINUTES} (a day).")
+    pattern = v.get("monitoring_error_log_filter_pattern")
+    if "monitoring_error_log_filter_pattern" in v and not _is_set(pattern):
+        problems.append(f"monitoring_error_log_filter_pattern '{pattern if pattern is not None else ''}' is not valid: an empty pattern counts "
+                        "every log line; it must match the error lines, like { ($.level = \"error\") || ($.level = \"fatal\") }.")
+    elif isinstance(pattern, str) and len(pattern) > FILTER_PATTERN_LENGTH:
+        problems.append(f"monitoring_error_log_filter_pattern '{pattern[:40]}...' is not valid: CloudWatch Logs takes at most "
+                        f"{FILTER_PATTERN_LENGTH} characters and this is {len(pattern)}.")
+    return problems
+
+
+def task_exit_problems(v):
+    """The scheduler-task-exits alarm: M minutes out of a window of N one-minute periods, 1 <= M <= N <= 1440."""
+    minutes = _number(v.get("monitoring_scheduler_task_exits_minutes"), "int")
+    window = _number(v.get("monitoring_scheduler_task_exits_window_minutes"), "int")
+    problems = []
+    if window is not None and not 1 <= window <= ALARM_MINUTES:
+        problems.append(f"monitoring_scheduler_task_exits_window_minutes '{v['monitoring_scheduler_task_exits_window_minutes']}' is not valid: "
+                        f"it must be a whole number of minutes from 1 to {ALARM_MINUTES} (a day).")
+        window = None
+    if minutes is not None and (minutes < 1 or (window is not None and minutes > window)):
+        upper = f"monitoring_scheduler_task_exits_window_minutes ({window})" if window is not None else "the window"
+        problems.append(f"monitoring_scheduler_task_exits_minutes '{v['monitoring_scheduler_task_exits_minutes']}' is not valid: it must be "
+                        f"a whole number of minutes from 1 to {upper}.")
                 problems += found
     for role in roles:
         rule, needs = RULES[role]

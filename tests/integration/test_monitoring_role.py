@@ -1,6 +1,6 @@
 """The monitoring role through site.yml against one local AWS endpoint: converge the whole site with the
 scheduler on and two e-mail subscribers, rerun, converge `--tags monitoring` alone (the tiers it watches
-read, not converged), edit a threshold in check mode, switch the scheduler off (its alarms go), switch
+read, not converged), edit a threshold in check mode, then the new alarms' settings and the error lines' pattern, switch the scheduler off (its alarms go), switch
 monitoring off in check mode then for real (every alarm and the topic with its subscribers go), rerun, switch it
 on with an existing topic (the alarms notify it, the role makes no topic), and refuse bad inputs before any AWS call. State read with boto3."""
 
@@ -21,15 +21,20 @@ ALARMS_TASK = "Ensure the alarms of the alerting strategy, notifying the topic o
 TOPIC_TASK = "Ensure the alarm topic and its e-mail subscribers (none of its own while monitoring_sns_topic_arn names another)"
 ALARMS_GONE_TASK = "Ensure none of the alarms exist"
 TOPIC_GONE_TASK = "Ensure the alarm topic this role created is deleted, with its subscriptions"
+FILTER_TASK = "Ensure the application's error and fatal log lines are counted in its namespace (metric filter)"
+FILTER_GONE_TASK = "Ensure the metric filter that counted the application's error lines is deleted"
+ERROR_FILTER = f"{APP}-error-logs"
+ERROR_PATTERN = '{ ($.level = "error") || ($.level = "fatal") }'
 CHECK_TASK = "Check every input before any AWS call"   # site.yml's pre-flight, with every role's inputs
-SCHEDULER_ALARMS = {f"{APP}-scheduler-cpu-high", f"{APP}-scheduler-not-running"}
+SCHEDULER_ALARMS = {f"{APP}-scheduler-cpu-high", f"{APP}-scheduler-not-running", f"{APP}-scheduler-memory-high", f"{APP}-scheduler-task-exits"}
 ALL_ALARMS = {f"{APP}-{suffix}" for suffix in ("app-cpu-high", "scheduler-cpu-high", "scheduler-not-running", "alb-unhealthy-targets",
-                                               "alb-5xx", "app-5xx", "db-cpu-high", "db-connections-high")}
+                                               "alb-5xx", "app-5xx", "db-cpu-high", "db-connections-high", "app-memory-high",
+                                               "scheduler-memory-high", "app-error-logs", "scheduler-task-exits")}
 PAGER = "ops-pager"   # an existing topic, made outside Ansible
 
 
 def observe(ansible):
-    cloudwatch, sns = ansible.client("cloudwatch"), ansible.client("sns")
+    cloudwatch, sns, logs = ansible.client("cloudwatch"), ansible.client("sns"), ansible.client("logs")
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"] if a["AlarmName"].startswith(APP)}
     topics = {t["TopicArn"].split(":")[-1]: t["TopicArn"] for t in sns.list_topics()["Topics"]}
     return {
@@ -41,6 +46,7 @@ def observe(ansible):
                         for name, arn in topics.items()},
         "topic_tags": {name: {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]}
                        for name, arn in topics.items()},
+        "metric_filters": {f["filterName"]: f for f in logs.describe_metric_filters()["metricFilters"]},
     }
 
 
@@ -66,6 +72,8 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     step("rerun", on)
     step("tags_monitoring", on, tags="monitoring")
     step("edit_check", on, {"monitoring_cpu_threshold": 90}, tags="monitoring", check=True)
+    step("new_alarms_edit_check", on, {"monitoring_memory_threshold": 90, "monitoring_error_log_filter_pattern": '{ $.level = "error" }',
+                                       "monitoring_scheduler_task_exits_minutes": 3}, tags="monitoring", check=True)
     off = dict(on, schedule_task_cleanup_cron="")
     step("scheduler_off", off, tags="scheduler,monitoring")
     step("off_check", off, {"monitoring_enabled": False}, tags="monitoring", check=True)
@@ -74,7 +82,8 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     external = dict(off, monitoring_sns_topic_arn=pager_arn, monitoring_alarm_emails=[])
     step("external_topic", external, tags="monitoring")
     step("bad", {"monitoring_alarm_emails": ["oncall@example.com", "not-an-address"], "monitoring_sns_topic_arn": "arn:aws:sns:x",
-                 "monitoring_cpu_threshold": 120}, expect_rc=None)
+                 "monitoring_cpu_threshold": 120, "monitoring_memory_threshold": 0, "monitoring_error_log_filter_pattern": "",
+                 "monitoring_scheduler_task_exits_minutes": 20}, expect_rc=None)
     return steps
 
 
@@ -113,6 +122,46 @@ def test_the_service_alarms_watch_the_real_cluster_and_services(scenario):
     assert shape(alarms[f"{APP}-scheduler-not-running"]) == ("ECS/ContainerInsights", "RunningTaskCount", "Maximum", "LessThanThreshold",
                                                              1.0, 300, 2, 2, "breaching")
     assert dimensions(alarms[f"{APP}-scheduler-not-running"]) == {"ClusterName": APP, "ServiceName": SCHEDULER}
+
+
+def test_the_memory_alarms_watch_both_services_and_the_task_exits_alarm_the_scheduler(scenario):
+    alarms = scenario["converge"][1]["alarms"]
+    assert shape(alarms[f"{APP}-app-memory-high"]) == ("AWS/ECS", "MemoryUtilization", "Average", "GreaterThanThreshold", 80.0, 60, 5, 5,
+                                                       "notBreaching")
+    assert dimensions(alarms[f"{APP}-app-memory-high"]) == {"ClusterName": APP, "ServiceName": APP}
+    assert shape(alarms[f"{APP}-scheduler-memory-high"]) == shape(alarms[f"{APP}-app-memory-high"])
+    assert dimensions(alarms[f"{APP}-scheduler-memory-high"]) == {"ClusterName": APP, "ServiceName": SCHEDULER}
+    # fewer running tasks than its one in 2 of the last 15 minutes: an exit and its replacement; silence is the not-running alarm's
+    assert shape(alarms[f"{APP}-scheduler-task-exits"]) == ("ECS/ContainerInsights", "RunningTaskCount", "Minimum", "LessThanThreshold",
+                                                            1.0, 60, 15, 2, "notBreaching")
+    assert dimensions(alarms[f"{APP}-scheduler-task-exits"]) == {"ClusterName": APP, "ServiceName": SCHEDULER}
+
+
+def test_the_error_lines_of_the_application_s_logs_are_counted_in_its_namespace_and_alarmed_on(scenario):
+    state = scenario["converge"][1]
+    (error_filter,) = [f for f in state["metric_filters"].values() if f["filterName"] == ERROR_FILTER]
+    assert (error_filter["logGroupName"], error_filter["filterPattern"]) == (f"/ecs/{APP}", ERROR_PATTERN)
+    (transformation,) = error_filter["metricTransformations"]
+    assert {k: transformation.get(k) for k in ("metricNamespace", "metricName", "metricValue", "unit")} == {
+        "metricNamespace": "nestjs-playground/dev", "metricName": "ErrorLogEvents", "metricValue": "1", "unit": "Count"}
+    alarm = state["alarms"][f"{APP}-app-error-logs"]
+    assert shape(alarm) == ("nestjs-playground/dev", "ErrorLogEvents", "Sum", "GreaterThanThreshold", 10.0, 300, 1, 1, "notBreaching")
+    assert dimensions(alarm) == {}
+    assert FILTER_TASK in scenario["converge"][0].changed_tasks()
+
+
+def test_an_edit_of_the_new_alarms_and_the_pattern_in_check_mode_shows_them_and_writes_nothing(scenario):
+    run, state = scenario["new_alarms_edit_check"]
+    assert run.changed_tasks() == [FILTER_TASK, ALARMS_TASK]
+    diff = run.result(FILTER_TASK)["diff"]
+    assert (diff["before"]["filter_pattern"], diff["after"]["filter_pattern"]) == (ERROR_PATTERN, '{ $.level = "error" }')
+    changed = {alarm["name"] for alarm in run.result(ALARMS_TASK)["alarms"] if alarm["changed"]}
+    assert changed == {f"{APP}-app-memory-high", f"{APP}-scheduler-memory-high", f"{APP}-scheduler-task-exits"}
+    alarms = run.result(ALARMS_TASK)["diff"]["after"]
+    assert alarms[f"{APP}-scheduler-task-exits"]["datapoints_to_alarm"] == 3
+    assert alarms[f"{APP}-app-memory-high"]["threshold"] == 90.0
+    assert state == scenario["converge"][1]
+    assert scenario["check_writes"]["new_alarms_edit_check"] == []
 
 
 def test_the_load_balancer_alarms_watch_the_real_load_balancer_and_target_group(ansible, scenario):
@@ -157,7 +206,7 @@ def test_the_topic_mails_the_subscribers_and_carries_the_common_tags(scenario):
 
 def test_the_summary_names_the_alarms_and_their_topic(scenario):
     lines = scenario["converge"][0].result("Show what the environment is made of")["msg"]
-    assert f"Alarms      8 alarms notify {TOPIC_ARN}" in lines
+    assert f"Alarms      12 alarms notify {TOPIC_ARN}" in lines
 
 
 def test_tags_monitoring_reads_the_tiers_it_watches_and_finds_nothing_to_change(scenario):
@@ -188,19 +237,21 @@ def test_switching_the_scheduler_off_removes_its_alarms_only(scenario):
     assert all(state["alarms"][name] == before[name] for name in state["alarms"])
     removed = {alarm["name"] for alarm in run.result(ALARMS_TASK)["alarms"] if alarm["changed"]}
     assert removed == SCHEDULER_ALARMS
+    assert state["metric_filters"] == scenario["converge"][1]["metric_filters"]   # the application's, not the scheduler's
 
 
 def test_monitoring_off_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
     run, state = scenario["off_check"]
-    assert run.changed_tasks() == [ALARMS_GONE_TASK, TOPIC_GONE_TASK]
+    assert run.changed_tasks() == [ALARMS_GONE_TASK, FILTER_GONE_TASK, TOPIC_GONE_TASK]
     assert state == scenario["scheduler_off"][1]
     assert scenario["check_writes"]["off_check"] == []
 
 
 def test_monitoring_off_removes_every_alarm_and_the_topic_with_its_subscriptions(scenario):
     run, state = scenario["off"]
-    assert run.changed_tasks() == [ALARMS_GONE_TASK, TOPIC_GONE_TASK]
+    assert run.changed_tasks() == [ALARMS_GONE_TASK, FILTER_GONE_TASK, TOPIC_GONE_TASK]
     assert state["alarms"] == {}
+    assert state["metric_filters"] == {}
     assert state["topics"] == [PAGER]   # someone else's topic is not the role's
     assert scenario["off_again"][0].host_stats()["changed"] == 0, scenario["off_again"][0].changed_tasks()
     assert scenario["off_again"][1] == state
@@ -227,6 +278,10 @@ def test_bad_monitoring_inputs_stop_the_run_before_any_aws_call_naming_each_prob
     assert "monitoring_alarm_emails holds 'not-an-address', which is not valid: it must list e-mail addresses" in message
     assert "monitoring_alarm_emails (oncall@example.com, not-an-address) is not valid with monitoring_sns_topic_arn" in message
     assert "monitoring_cpu_threshold '120' is not valid: it must be a percentage above 0 and below 100." in message
+    assert "monitoring_memory_threshold '0' is not valid: it must be a percentage above 0 and below 100." in message
+    assert "monitoring_error_log_filter_pattern '' is not valid: an empty pattern counts every log line" in message
+    assert ("monitoring_scheduler_task_exits_minutes '20' is not valid: it must be a whole number of minutes from 1 to "
+            "monitoring_scheduler_task_exits_window_minutes (15).") in message
     ran = [name for name, _ in run.results()]
     assert ran[-1] == CHECK_TASK
     # nothing after the pre-flight: no import of the network, no read of the tiers, nothing ensured
