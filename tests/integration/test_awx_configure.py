@@ -13,6 +13,7 @@ AWX applies to them, and that each survey variable is an input of the playbook i
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 import urllib.parse
@@ -26,7 +27,16 @@ pytestmark = pytest.mark.integration
 
 ENVIRONMENTS = ["dev", "qa", "prd"]
 PLAYBOOKS = {"site": "site.yml", "plan": "playbooks/plan.yml", "deploy": "playbooks/deploy.yml",
-             "destroy": "playbooks/destroy.yml", "rotate-db-credentials": "playbooks/rotate_db_credentials.yml"}
+             "destroy": "playbooks/destroy.yml", "rotate-db-credentials": "playbooks/rotate_db_credentials.yml",
+             "rollback": "playbooks/rollback.yml", "scale": "playbooks/scale.yml", "status": "playbooks/status.yml",
+             "restore-db": "playbooks/restore_db.yml", "copy-db-snapshot": "playbooks/copy_db_snapshot.yml"}
+NOTIFICATION = "nestjs-playground-job-failed"
+TEMPLATES_TASK = "Ensure one job template per environment and playbook"
+NOTIFICATION_TASK = "Ensure the notification sent when a job fails"
+PLACEHOLDER_TASK = "Warn while the failure notification goes to the placeholder"
+DRIFT_TASK = "Ensure each environment is planned every day, failing when it differs from its inventory"
+SNAPSHOT_COPY_TASK = "Ensure the latest database snapshot is copied to the copy region every day where one is set"
+ROTATION_TASK = "Ensure each environment's database credentials are rotated when due, every day"
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 
 
@@ -40,6 +50,7 @@ CATALOGUE = {
     "execution_environments": {"nestjs-playground-ee"},
     "projects": {"nestjs-playground-infra"},
     "inventories": {f"nestjs-playground-{env}" for env in ENVIRONMENTS},
+    "notification_templates": {NOTIFICATION},
     "inventory_sources": set(),
     "job_templates": set(),
     "schedules": set(),
@@ -233,3 +244,137 @@ def test_each_environment_rotates_its_credentials_daily_when_due_and_only_prd_as
         # the schedule's answer is one of the survey's choices, so AWX accepts it as extra data
         assert "true" in questions["rotate_db_credentials_only_when_due"]["choices"]
 
+
+
+def _source(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _words(path):
+    """The names in a file outside its comment lines: what a playbook or task file reads, not what it explains."""
+    code = "\n".join(line for line in _source(path).splitlines() if not line.lstrip().startswith("#"))
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def _read_by(playbook):
+    """The names a playbook reads: its own, and those of the task files and templates of the roles it runs."""
+    words = _words(playbook)
+    for role in os.listdir(os.path.join(ROOT, "roles")):
+        if f"nestjs_playground.infra.{role}" in _source(playbook):
+            for folder in ("tasks", "templates"):
+                directory = os.path.join(ROOT, "roles", role, folder)
+                for name in os.listdir(directory) if os.path.isdir(directory) else []:
+                    words |= _words(os.path.join("roles", role, folder, name))
+    return words
+
+
+def test_each_new_operation_has_its_template_in_every_environment_with_the_notification(configure):
+    run, _ = configure
+    templates = {t["name"]: t for t in module_args(run, TEMPLATES_TASK)}
+    for env in ENVIRONMENTS:
+        for key in ("rollback", "scale", "status", "restore-db", "copy-db-snapshot"):
+            template = templates[f"nestjs-playground-{env}-{key}"]
+            assert template["playbook"] == PLAYBOOKS[key]
+            assert template["notification_templates_error"] == [NOTIFICATION]
+
+
+def test_each_survey_variable_is_read_by_its_playbook_outside_comments(configure):
+    run, _ = configure
+    checked = 0
+    for template in module_args(run, TEMPLATES_TASK):
+        if not template["survey_enabled"]:
+            continue
+        read = _read_by(template["playbook"])
+        for question in template["survey_spec"]["spec"]:
+            assert question["variable"] in read, (template["name"], question["variable"])
+            checked += 1
+    assert checked >= 3 * 10   # every environment's surveys, the operations' questions included
+
+
+def test_the_operations_surveys_ask_for_their_inputs_and_only_prd_for_the_stop_confirmation(configure):
+    run, _ = configure
+    surveys = _surveys(run)
+    for env in ENVIRONMENTS:
+        scale = {q["variable"]: q for q in surveys[f"nestjs-playground-{env}-scale"]["spec"]}
+        assert scale["scale_action"]["required"] is True and sorted(scale["scale_action"]["choices"]) == ["start", "stop"]
+        assert ("confirm_stop" in scale) == (env == "prd")
+        restore = {q["variable"]: q for q in surveys[f"nestjs-playground-{env}-restore-db"]["spec"]}
+        assert restore["restore_db_cluster_identifier"]["required"] is True
+        assert {"restore_to_time", "restore_use_latest", "restore_switch_secret", "confirm_restore_switch"} <= set(restore)
+        rollback = {q["variable"]: q for q in surveys[f"nestjs-playground-{env}-rollback"]["spec"]}
+        assert rollback["rollback_to_revision"]["required"] is False   # empty: the previous revision
+        assert f"nestjs-playground-{env}-status" not in surveys
+        assert f"nestjs-playground-{env}-copy-db-snapshot" not in surveys
+
+
+def test_each_environment_runs_a_drift_plan_every_day_that_fails_on_changes(configure):
+    run, _ = configure
+    schedules = module_args(run, DRIFT_TASK)
+    assert sorted((s["name"], s["unified_job_template"]) for s in schedules) == sorted(
+        (f"nestjs-playground-{env}-plan-drift-daily", f"nestjs-playground-{env}-plan") for env in ENVIRONMENTS)
+    for schedule in schedules:
+        assert "FREQ=DAILY" in schedule["rrule"] and schedule["enabled"] is True
+        assert schedule["extra_data"] == {"plan_fail_on_changes": "true"}
+
+
+def test_only_the_environments_with_a_copy_region_copy_their_snapshot_every_day(configure):
+    run, _ = configure
+    schedules = module_args(run, SNAPSHOT_COPY_TASK)
+    with_copy_region = []
+    for env in ENVIRONMENTS:
+        with open(os.path.join(ROOT, "inventories", env, "group_vars", "deployments.yml"), encoding="utf-8") as handle:
+            if (yaml.safe_load(handle) or {}).get("database_snapshot_copy_region"):
+                with_copy_region.append(env)
+    assert with_copy_region == ["prd"]
+    assert [(s["name"], s["unified_job_template"]) for s in schedules] == [
+        ("nestjs-playground-prd-copy-db-snapshot-daily", "nestjs-playground-prd-copy-db-snapshot")]
+    assert "FREQ=DAILY" in schedules[0]["rrule"] and schedules[0]["enabled"] is True
+    assert not schedules[0].get("extra_data")
+
+
+def test_every_schedule_answers_only_its_templates_survey_with_one_of_its_choices(configure):
+    run, _ = configure
+    surveys = _surveys(run)
+    templates = {t["name"] for t in module_args(run, TEMPLATES_TASK)}
+    schedules = [s for task in (ROTATION_TASK, DRIFT_TASK, SNAPSHOT_COPY_TASK) for s in module_args(run, task)]
+    assert len(schedules) == 3 + 3 + 1
+    for schedule in schedules:
+        assert schedule["unified_job_template"] in templates, schedule["name"]
+        questions = {q["variable"]: q for q in surveys.get(schedule["unified_job_template"], {"spec": []})["spec"]}
+        for variable, answer in (schedule.get("extra_data") or {}).items():
+            # extra variables at launch are off: AWX accepts only a survey's variables, a choice among its choices
+            assert variable in questions, (schedule["name"], variable)
+            assert answer in questions[variable].get("choices", [answer]), (schedule["name"], variable, answer)
+        required = {v for v, q in questions.items() if q["required"] and "default" not in q}
+        assert required <= set(schedule.get("extra_data") or {}), schedule["name"]
+
+
+def test_a_failure_notification_with_a_placeholder_target_is_attached_to_every_template(configure):
+    run, requests = configure
+    (notification,) = module_args(run, NOTIFICATION_TASK)
+    assert notification["name"] == NOTIFICATION and notification["organization"] == "Default"
+    assert notification["notification_type"] == "webhook"
+    assert notification["notification_configuration"]["url"].startswith("https://alerts.example.invalid/")
+    warning = run.result(PLACEHOLDER_TASK, host="localhost")
+    assert "placeholder https://alerts.example.invalid/" in warning["msg"]
+    templates = module_args(run, TEMPLATES_TASK)
+    assert len(templates) == len(ENVIRONMENTS) * len(PLAYBOOKS)
+    assert all(t["notification_templates_error"] == [NOTIFICATION] for t in templates)
+    # each template resolved the notification by name on the controller, as it does on a real one
+    assert any(path.endswith("/notification_templates/") and query.get("name") == NOTIFICATION
+               for method, path, query in requests if method == "GET")
+
+
+def test_a_notification_target_of_ones_own_is_passed_and_its_secret_never_shown(ansible, controller):
+    url, _ = controller
+    secret = "s3cret-webhook-token-0123456789"
+    run = configure_in_check_mode(
+        ansible, url, awx_environments=[], awx_snapshot_copy_environments=[],
+        awx_notification_configuration={"url": "https://hooks.example.com/ops", "http_method": "POST",
+                                        "headers": {"Authorization": f"Bearer {secret}"}, "username": "",
+                                        "password": "", "disable_ssl_verification": False})
+    assert run.rc == 0, run
+    assert run.result(NOTIFICATION_TASK, host="localhost")["changed"] is True
+    assert run.result(PLACEHOLDER_TASK, host="localhost").get("skipped") is True
+    assert secret not in run.stdout + run.stderr

@@ -2,9 +2,10 @@
 
 One scenario, run once: the landing zone; site.yml; images 1.0.0 and 1.1.0 pushed and deployed in turn
 (revisions 2 and 3 of each family); a rollback (to the previous revision, 2); a second rollback, refused
-because the revision before 2 runs an image the repository does not hold; a rollback_to_revision that is
-not a revision (refused); a plan and a converge with the inventory's app_version 1.1.0 (they roll the
-services forward again, without a new revision); a rollback to the named revision 2. The tests read
+because the revision before 2 runs an image the repository does not hold (and the same with an empty
+rollback_to_revision, as an AWX survey sends it); a rollback_to_revision that is not a revision
+(refused); a plan and a converge with the inventory's app_version 1.1.0 (they roll the services forward
+again, without a new revision); a rollback to the named revision 2. The tests read
 each run's report and the revisions the services run after each run.
 """
 
@@ -55,6 +56,8 @@ def scenario(ansible, tmp_path_factory):
         assert runs[f"deploy_{tag}"].rc == 0, runs[f"deploy_{tag}"]
     run("rollback", ROLLBACK, {"app_version": "1.1.0"})
     run("rollback_to_an_image_gone", ROLLBACK, {"app_version": "1.1.0"})
+    # an AWX survey's empty answer to the optional question
+    run("rollback_empty_revision", ROLLBACK, {"app_version": "1.1.0", "rollback_to_revision": ""})
     run("rollback_bad_revision", ROLLBACK, {"app_version": "1.1.0", "rollback_to_revision": "two"})
     run("rollback_missing_revision", ROLLBACK, {"app_version": "1.1.0", "rollback_to_revision": 9})
     run("plan", "playbooks/plan.yml", {"app_version": "1.1.0", "plan_file": str(plans / "plan.json")})
@@ -98,6 +101,15 @@ def test_previous_walks_back_and_refuses_a_revision_whose_image_the_repository_n
                                     " no longer holds (it holds ")
     assert run.host_stats()["changed"] == 0
     assert scenario["states"]["rollback_to_an_image_gone"] == scenario["states"]["rollback"]
+
+
+def test_an_empty_rollback_to_revision_goes_back_to_the_previous_revision(scenario):
+    run = scenario["runs"]["rollback_empty_revision"]
+    assert run.rc == 2, run
+    # not refused as invalid: it walked back from 2 to 1, as without rollback_to_revision
+    assert run.failure() == scenario["runs"]["rollback_to_an_image_gone"].failure()
+    assert run.host_stats()["changed"] == 0
+    assert scenario["states"]["rollback_empty_revision"] == scenario["states"]["rollback"]
 
 
 def test_a_rollback_to_revision_that_is_not_a_number_is_refused_before_any_aws_call(scenario):
