@@ -421,44 +421,6 @@ def monitoring_problems(v):
         number = _number(v.get(name), "int")
         if number is not None and number < 1:
             problems.append(f"{name} '{v[name]}' is not valid: it must be a whole number of at least 1.")
-    return problems
-
-
-def name_length_problems(v):
-    problems = []
-    for name, longest, what in NAME_LENGTHS:
-        value = v.get(name)
-        if isinstance(value, str) and len(value) > longest and not (name.startswith("alb_") and not ELB_NAME.match(value)):
-            problems.append(
-                f"{name} '{value}' is not valid: {what} takes at most {longest} characters and this is {len(value)} "
-                "(shorten app_name or environment_name, or set the name itself)."
-            )
-    return problems
-
-
-# role -> (rule, the inputs it reads: the rule runs only when all are defined)
-RULES = {
-    "config": (config_problems, ()),
-    "network_lookup": (network_problems, ()),
-    "aurora": (database_problems, ("database_min_capacity", "database_max_capacity", "database_name", "database_username",
-                                   "database_engine_version")),
-    "ecr": (ecr_problems, ("ecr_untagged_image_expiry_days",)),
-    "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
-                                       "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
-    "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
-    "monitoring": (monitoring_problems, ("monitoring_enabled",)),
-}
-
-
-def input_problems(values, specs, roles=ROLES):
-    """Every problem with ``values`` (the defined variables, templated) for the inputs of ``roles``."""
-    problems = []
-    typed_badly = set()
-    for role in roles:
-        for name, option in (specs.get(role) or {}).items():
-            if name in values:
-                found = type_problems(name, values[name], option or {})
-                typed_badly.update([name] if found else [])
     return problems + error_log_problems(v) + task_exit_problems(v)
 
 
@@ -502,6 +464,44 @@ def task_exit_problems(v):
         upper = f"monitoring_scheduler_task_exits_window_minutes ({window})" if window is not None else "the window"
         problems.append(f"monitoring_scheduler_task_exits_minutes '{v['monitoring_scheduler_task_exits_minutes']}' is not valid: it must be "
                         f"a whole number of minutes from 1 to {upper}.")
+    return problems
+
+
+def name_length_problems(v):
+    problems = []
+    for name, longest, what in NAME_LENGTHS:
+        value = v.get(name)
+        if isinstance(value, str) and len(value) > longest and not (name.startswith("alb_") and not ELB_NAME.match(value)):
+            problems.append(
+                f"{name} '{value}' is not valid: {what} takes at most {longest} characters and this is {len(value)} "
+                "(shorten app_name or environment_name, or set the name itself)."
+            )
+    return problems
+
+
+# role -> (rule, the inputs it reads: the rule runs only when all are defined)
+RULES = {
+    "config": (config_problems, ()),
+    "network_lookup": (network_problems, ()),
+    "aurora": (database_problems, ("database_min_capacity", "database_max_capacity", "database_name", "database_username",
+                                   "database_engine_version")),
+    "ecr": (ecr_problems, ("ecr_untagged_image_expiry_days",)),
+    "ecs_service": (compute_problems, ("task_cpu_units", "task_memory_mb", "service_desired_count", "service_min_capacity",
+                                       "service_max_capacity", "app_port", "app_jwt_expires_in", "app_cors_allowed_origin")),
+    "ecs_scheduler": (scheduler_problems, ("scheduler_task_cpu_units", "scheduler_task_memory_mb", "schedule_task_cleanup_cron")),
+    "monitoring": (monitoring_problems, ("monitoring_enabled",)),
+}
+
+
+def input_problems(values, specs, roles=ROLES):
+    """Every problem with ``values`` (the defined variables, templated) for the inputs of ``roles``."""
+    problems = []
+    typed_badly = set()
+    for role in roles:
+        for name, option in (specs.get(role) or {}).items():
+            if name in values:
+                found = type_problems(name, values[name], option or {})
+                typed_badly.update([name] if found else [])
                 problems += found
     for role in roles:
         rule, needs = RULES[role]

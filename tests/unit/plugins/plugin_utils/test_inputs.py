@@ -44,10 +44,10 @@ VALID = {
     "monitoring_enabled": True, "monitoring_sns_topic_arn": "", "monitoring_alarm_emails": ["oncall@example.com"],
     "monitoring_sns_topic_name": "nestjs-playground-dev-alarms", "monitoring_cpu_threshold": 80, "monitoring_database_cpu_threshold": 80,
     "monitoring_database_connections_threshold": "151", "monitoring_http_5xx_threshold": 10,
-}
     "monitoring_memory_threshold": 80, "monitoring_error_log_threshold": 10, "monitoring_error_log_period_minutes": 5,
     "monitoring_error_log_filter_pattern": '{ ($.level = "error") || ($.level = "fatal") }',
     "monitoring_scheduler_task_exits_minutes": 2, "monitoring_scheduler_task_exits_window_minutes": 15,
+}
 PAGER = "arn:aws:sns:us-east-1:123456789012:ops-pager"
 
 # (overrides, a fragment of the one expected problem): each names the variable, the value and what is allowed.
@@ -152,19 +152,6 @@ BAD = {
     "a connections threshold of 0": ({"monitoring_database_connections_threshold": "0"},
                                      "monitoring_database_connections_threshold '0' is not valid: it must be a whole number of at least 1"),
     "a 5xx threshold of 2.5": ({"monitoring_http_5xx_threshold": 2.5}, "monitoring_http_5xx_threshold '2.5' is not valid: it must be a whole number"),
-}
-
-
-def test_the_valid_inputs_have_no_problem():
-    assert input_problems(VALID, SPECS) == []
-
-
-def test_the_valid_inputs_name_every_input_of_every_role():
-    documented = {name for role in ROLES for name in SPECS[role]}
-    checked = set(VALID)
-    # Inputs not in VALID: names and settings without a rule beyond their type.
-    assert len(checked & documented) >= 45
-
     "a memory threshold of 100%": ({"monitoring_memory_threshold": 100},
                                    "monitoring_memory_threshold '100' is not valid: it must be a percentage above 0 and below 100"),
     "an error-line threshold below 0": ({"monitoring_error_log_threshold": -1},
@@ -182,6 +169,19 @@ def test_the_valid_inputs_name_every_input_of_every_role():
     "no task-exit minute": ({"monitoring_scheduler_task_exits_minutes": 0}, "monitoring_scheduler_task_exits_minutes '0' is not valid"),
     "a task-exit window over a day": ({"monitoring_scheduler_task_exits_window_minutes": 2000},
                                       "monitoring_scheduler_task_exits_window_minutes '2000' is not valid: it must be a whole number of minutes from 1 to 1440"),
+}
+
+
+def test_the_valid_inputs_have_no_problem():
+    assert input_problems(VALID, SPECS) == []
+
+
+def test_the_valid_inputs_name_every_input_of_every_role():
+    documented = {name for role in ROLES for name in SPECS[role]}
+    checked = set(VALID)
+    # Inputs not in VALID: names and settings without a rule beyond their type.
+    assert len(checked & documented) >= 45
+
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_each_bad_input_is_named_with_its_value_and_what_is_allowed(case):
@@ -205,6 +205,14 @@ def test_the_scheduler_is_not_checked_while_it_is_off():
     assert input_problems(values, SPECS) == []
 
 
+def test_an_error_line_threshold_of_0_alarms_on_any_error_line_and_is_valid():
+    assert input_problems(dict(VALID, monitoring_error_log_threshold=0), SPECS) == []
+
+
+def test_task_exit_minutes_equal_to_the_window_are_valid():
+    assert input_problems(dict(VALID, monitoring_scheduler_task_exits_minutes=15), SPECS) == []
+
+
 def test_the_alarm_settings_are_not_checked_while_monitoring_is_off():
     values = dict(VALID, monitoring_enabled=False, monitoring_sns_topic_arn="nonsense", monitoring_alarm_emails=["x"], monitoring_cpu_threshold=500)
     assert input_problems(values, SPECS) == []
@@ -218,14 +226,6 @@ def test_an_existing_topic_without_addresses_and_addresses_as_one_string_are_usa
 def test_a_role_outside_the_play_is_not_checked():
     values = {name: value for name, value in VALID.items() if not name.startswith(("task_", "service_", "app_port", "app_cors", "app_jwt"))}
     values["task_cpu_units"] = 300   # ecs_service's input, but ecs_service is not asked about
-def test_an_error_line_threshold_of_0_alarms_on_any_error_line_and_is_valid():
-    assert input_problems(dict(VALID, monitoring_error_log_threshold=0), SPECS) == []
-
-
-def test_task_exit_minutes_equal_to_the_window_are_valid():
-    assert input_problems(dict(VALID, monitoring_scheduler_task_exits_minutes=15), SPECS) == []
-
-
     assert input_problems(values, SPECS, roles=("config", "aurora")) == []
 
 
