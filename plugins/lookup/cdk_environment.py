@@ -20,6 +20,10 @@ description:
     scheduler off, as it does in the CDK app) and leaves a number, a boolean or a dict unset.
   - The role nestjs_playground.infra.config applies the result with C(set_fact), which puts it above role
     defaults and the inventory and below extra vars (C(-e)).
+  - A C(CDK_*) value that contradicts the inventory's own value of the same variable (its group_vars or host
+    variables for the host at hand; role defaults are not the inventory) is returned in RV(contradictions), and the
+    config role refuses the run before any AWS call - a C(.env) sourced for one environment never silently
+    rebuilds another. A variable also given with C(-e) is no contradiction (C(-e) wins, on purpose).
 options: {}
 """
 
@@ -47,6 +51,11 @@ _raw:
     problems:
       description: One sentence for each CDK_* value that cannot be converted to its variable's type.
       type: list
+    contradictions:
+      description:
+        - One sentence for each CDK_* value that differs from the inventory's own value of its variable (not given
+          with C(-e)), naming the CDK_* variable, its value, the inventory's value and the ways out.
+      type: list
 """
 
 import glob
@@ -54,9 +63,12 @@ import json
 import math
 import os
 import re
+import shlex
 
+from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
+from ansible.utils.vars import load_extra_vars
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_yaml
 
 display = Display()
@@ -139,9 +151,80 @@ def cdk_variables(environ, types):
     return result
 
 
+def _same(cdk_value, inventory_value, kind):
+    """Whether the inventory's value says what the CDK_* value says (read as the variable's type)."""
+    if kind == "bool" and not isinstance(inventory_value, bool) and inventory_value is not None:
+        inventory_value = str(inventory_value)   # 1, "yes", "on": read as Ansible reads a boolean
+    if kind in ("bool", "int", "float", "dict") and isinstance(inventory_value, str):
+        inventory_value, problem = convert(inventory_value, kind)
+        if problem:
+            return False
+    if kind == "bool":
+        return isinstance(inventory_value, bool) and inventory_value == cdk_value
+    if kind in ("int", "float"):
+        return not isinstance(inventory_value, bool) and isinstance(inventory_value, (int, float)) and inventory_value == cdk_value
+    if kind == "dict":
+        return isinstance(inventory_value, dict) and json.dumps(inventory_value, sort_keys=True, default=str) == json.dumps(
+            cdk_value, sort_keys=True, default=str)
+    # text: an unset (null) value and an empty one both mean "none" (CDK_SCHEDULE_TASK_CLEANUP_CRON= and a null cron)
+    return ("" if inventory_value is None else str(inventory_value)) == cdk_value
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return "" if value is None else str(value)
+
+
+def _override(name, value):
+    """The -e argument that sets ``name`` to ``value`` on purpose, quoted for a shell."""
+    if isinstance(value, dict):
+        return "-e " + shlex.quote(json.dumps({name: value}, sort_keys=True))
+    return "-e " + shlex.quote(f"{name}={_shown(value)}")
+
+
+def contradictions(result, inventory, extra_vars, types):
+    """One sentence for each variable ``result`` (of cdk_variables) sets to another value than ``inventory`` (the
+    inventory's own values for the host: group_vars and host variables, templated) gives it, unless ``extra_vars``
+    (the names given with -e) holds it: -e overrides both on purpose."""
+    found = []
+    for name, value in sorted(result["vars"].items()):
+        if name in extra_vars or name not in inventory or _same(value, inventory[name], types.get(name, "str")):
+            continue
+        cdk_name = result["sources"][name]
+        found.append(
+            f"{cdk_name} '{_shown(value)}' contradicts the inventory's {name} '{_shown(inventory[name])}': unset {cdk_name} "
+            f"(a .env sourced for another environment?) or make the two agree; to override the inventory on purpose, "
+            f"pass {_override(name, value)} instead."
+        )
+    return found
+
+
 class LookupModule(LookupBase):
+    def _inventory_values(self, variables, names):
+        """The inventory's own value of each of ``names`` for the host at hand, templated: hostvars hold the
+        inventory (group_vars, host variables), facts and extra vars, never role defaults or play vars."""
+        host = (variables or {}).get("inventory_hostname")
+        hostvars = (variables or {}).get("hostvars")
+        if host is None or hostvars is None:
+            return {}
+        own = hostvars.raw_get(host)
+        values = {}
+        for name in names:
+            if name in own:
+                try:
+                    values[name] = self._templar.template(own[name])
+                except AnsibleError:
+                    continue   # derives from something this play has not defined: nothing to compare
+        return values
+
     def run(self, terms, variables=None, **kwargs):
-        result = cdk_variables(dict(os.environ), role_input_types())
+        types = role_input_types()
+        result = cdk_variables(dict(os.environ), types)
+        inventory = self._inventory_values(variables, result["vars"])
+        result["contradictions"] = contradictions(result, inventory, set(load_extra_vars(self._loader)), types)
         if result["unknown"]:
             display.warning(
                 "Ignored environment variable(s) that name no input of nestjs_playground.infra: "

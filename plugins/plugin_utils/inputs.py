@@ -126,6 +126,43 @@ def _in_range(name, value, low, high, what="a whole number"):
     return []
 
 
+# An environment name reads as production when one of its hyphen-separated words is one of these, unless
+# the word before it is "pre" or "non" (pre-prod and non-prod are not production): prd, prod, production,
+# live, prod-eu, eu-live, payments-prd... Such a name must come with production: true (or be renamed).
+PRODUCTION_WORDS = ("prd", "prod", "production", "live")
+NOT_PRODUCTION_BEFORE = ("pre", "non")
+
+
+def reads_as_production(environment_name):
+    """Whether ``environment_name`` reads as a production environment's name (see PRODUCTION_WORDS)."""
+    words = str(environment_name).lower().split("-")
+    return any(word in PRODUCTION_WORDS and (index == 0 or words[index - 1] not in NOT_PRODUCTION_BEFORE)
+               for index, word in enumerate(words))
+
+
+def production_problems(v):
+    """A production-sounding environment name without the production switch: its data would get the
+    protections of a test environment (1-day backups, no deletion protection, a teardown that deletes it)."""
+    name = v.get("environment_name")
+    production = v.get("production", name == "prd")   # the config role's default, where it is not in the play
+    if not isinstance(name, str) or not reads_as_production(name):
+        return []
+    try:
+        on = production is not None and check_type_bool(production)
+    except TypeError:
+        return []   # not a boolean: the type check says so
+    if on:
+        return []
+    shown = str(production).lower() if isinstance(production, bool) else production
+    return [
+        f"environment_name '{name}' reads as a production environment (one of its hyphen-separated words is "
+        f"{', '.join(PRODUCTION_WORDS[:-1])} or {PRODUCTION_WORDS[-1]}, not after pre- or non-), "
+        f"but production is '{shown}': set production: true (CDK_PRODUCTION=true) to give it the production "
+        "protections (7-day backups, deletion protection, 30-day logs, a teardown that keeps the data), or rename "
+        "the environment."
+    ]
+
+
 def config_problems(v):
     problems = []
     for name in ("app_name", "environment_name"):
@@ -143,6 +180,7 @@ def config_problems(v):
     if _is_set(account) and not re.fullmatch(r"[0-9]{12}", str(account)):
         problems.append(f"aws_account_id '{account}' is not valid: it must be the 12 digits of an AWS account id, or empty.")
     problems += identity_problems(v)
+    problems += production_problems(v)
     parameter = v.get("jwt_secret_parameter_name")
     parameter_ok = isinstance(parameter, str) and re.fullmatch(r"/?[A-Za-z0-9_.\-/]{1,1011}", parameter) and "//" not in parameter
     if "jwt_secret_parameter_name" in v and not parameter_ok:

@@ -41,6 +41,11 @@ CASES = {
     "an image tag with a space": ({"app_version": "v 1"}, "app_version 'v 1' is not valid: it must be an image tag"),
     "a logging level not offered": ({"app_logging_level": "trace"}, "app_logging_level 'trace' is not valid: it must be one of fatal, error, warn"),
     "a tag value with a semicolon": ({"tag_ou": "a;b"}, "tag_ou 'a;b' is not valid: a tag value is up to 256"),
+    "an environment named production without the production switch": (
+        {"environment_name": "production"},
+        "environment_name 'production' reads as a production environment (one of its hyphen-separated words is prd, prod, "
+        "production or live, not after pre- or non-), but production is 'false': set production: true (CDK_PRODUCTION=true) "
+        "to give it the production protections"),
     # network_lookup (shape; existence is checked read-only by imported_network_info)
     "the vpc_id placeholder": ({"vpc_id": "REPLACE_WITH_EXISTING_VPC_ID"}, "vpc_id 'REPLACE_WITH_EXISTING_VPC_ID' is not valid: it must be the id of the existing VPC"),
     "no certificate_arn": ({"certificate_arn": ""}, "certificate_arn is not set: set it in the inventory (group_vars) or with -e certificate_arn="),

@@ -1,8 +1,18 @@
 """Variable precedence, as README.md's table gives it: role defaults < inventory < CDK_* environment
 variables < extra vars (-e). Each run applies the configuration contract alone (no AWS call) with the
-shipped dev inventory and shows what the roles would see."""
+shipped dev inventory, or with it less the variables the CDK_* environment sets, and shows what the roles
+would see. A CDK_* value that contradicts the inventory's own value is refused before any AWS call; -e still
+overrides both on purpose."""
+
+import os
 
 import pytest
+import yaml
+
+from conftest import DEV_HOST
+from conftest import ROOT
+from conftest import write_inventory
+from resources import requests_served
 
 pytestmark = pytest.mark.integration
 
@@ -22,23 +32,45 @@ CDK_ENV = {
 }
 
 
-def shown(run):
+def shown(run, host=DEV_HOST):
     assert run.rc == 0, run
-    return run.result("Show the effective values")["msg"]
+    return run.result("Show the effective values", host)["msg"]
+
+
+# A shell that sourced dev's .env, running against the prd inventory.
+DEV_ENV_FILE = {"CDK_ENVIRONMENT": "dev", "CDK_DATABASE_MAX_CAPACITY": "1", "CDK_TASK_MEMORY_MB": "2048", "CDK_TAG_OU": "platform"}
+CONTRADICTION_CHECK = "Check that no CDK_* value contradicts the inventory"
+PRD_HOST = "nestjs-playground-prd"
+
+
+def dev_inventory_without(directory, *names):
+    """The shipped dev inventory's variables, less ``names`` (left to the CDK_* environment)."""
+    with open(os.path.join(ROOT, "inventories", "dev", "group_vars", "deployments.yml"), encoding="utf-8") as handle:
+        variables = yaml.safe_load(handle)
+    return write_inventory(directory, {name: value for name, value in variables.items() if name not in names})
 
 
 @pytest.fixture(scope="module")
-def runs(ansible):
-    def run(env=None, extra=()):
-        return ansible.playbook(PLAYBOOK, extra_vars=[{"show": SHOW}, *extra], env=env)
+def runs(ansible, emulator, tmp_path_factory):
+    # The CDK_* environment names the environment and sizes the database; the inventory leaves both to it.
+    open_inventory = dev_inventory_without(tmp_path_factory.mktemp("inventory"), "environment_name", "database_max_capacity")
 
+    def run(env=None, extra=(), inventory=open_inventory):
+        return ansible.playbook(PLAYBOOK, inventory, extra_vars=[{"show": SHOW}, *extra], env=env)
+
+    before = requests_served(emulator)
+    contradiction = ansible.playbook("site.yml", "inventories/prd", env=DEV_ENV_FILE)
+    served = requests_served(emulator) - before
     return {
-        "plain": run(),
+        "plain": run(inventory="inventories/dev"),
         "cdk": run(env=CDK_ENV),
         "cdk_and_extra": run(env=CDK_ENV, extra=[{"database_max_capacity": 8, "tag_ou": "sre", "schedule_task_cleanup_cron": ""}]),
         "bad": run(env={"CDK_TASK_MEMORY_MB": "1GB", "CDK_DATABASE_READ_REPLICA": "maybe"}),
-        "no_environment": ansible.playbook(PLAYBOOK, "inventories/dev", extra_vars=[{"show": SHOW}],
-                                           env={"CDK_ENVIRONMENT": "prd"}),
+        "no_environment": run(env={"CDK_ENVIRONMENT": "prd"}),
+        "contradiction": (contradiction, served),
+        "contradiction_on_the_dev_inventory": run(env=CDK_ENV, inventory="inventories/dev"),
+        "override": ansible.playbook(PLAYBOOK, "inventories/prd", env=DEV_ENV_FILE,
+                                     extra_vars=[{"show": SHOW}, {"environment_name": "dev", "database_max_capacity": 1}]),
     }
 
 
@@ -56,7 +88,7 @@ def test_the_inventory_applies_over_role_defaults(runs):
     assert values["database_max_capacity"] == 1
 
 
-def test_cdk_variables_apply_over_the_inventory_and_the_defaults_with_their_types(runs):
+def test_cdk_variables_apply_where_the_inventory_leaves_them_and_over_the_defaults_with_their_types(runs):
     values = shown(runs["cdk"])
     assert values["environment_name"] == "qa"
     assert values["database_max_capacity"] == 4.0 and isinstance(values["database_max_capacity"], float)
@@ -96,3 +128,38 @@ def test_a_cdk_value_of_the_wrong_type_stops_the_run_naming_every_problem(runs):
 
 def test_cdk_environment_alone_can_name_the_environment(runs):
     assert shown(runs["no_environment"])["environment_name"] == "prd"
+
+
+def test_a_dev_env_file_against_the_prd_inventory_is_refused_naming_both_values_before_any_aws_call(runs):
+    run, served = runs["contradiction"]
+    assert run.rc != 0
+    message = run.failure(PRD_HOST)
+    assert message.startswith(f"The CDK_* environment variables contradict the inventory of {PRD_HOST} (nothing was changed):")
+    assert ("CDK_ENVIRONMENT 'dev' contradicts the inventory's environment_name 'prd': unset CDK_ENVIRONMENT (a .env sourced "
+            "for another environment?) or make the two agree; to override the inventory on purpose, pass -e environment_name=dev "
+            "instead.") in message
+    assert "CDK_DATABASE_MAX_CAPACITY '1.0' contradicts the inventory's database_max_capacity '8'" in message
+    assert "-e database_max_capacity=1.0" in message
+    assert "CDK_TASK_MEMORY_MB" not in message   # 2048 is what the inventory says too
+    assert "CDK_TAG_OU" not in message   # the inventory does not set tag_ou: the role default is no contradiction
+    assert message.count("\n- ") == 2
+    ran = [name for name, _ in run.results(PRD_HOST)]
+    assert ran[-1] == CONTRADICTION_CHECK
+    assert "Apply the CDK_* environment variables over the inventory" not in ran
+    assert served == 0
+
+
+def test_the_cdk_environment_contradicting_the_shipped_dev_inventory_is_refused(runs):
+    run = runs["contradiction_on_the_dev_inventory"]
+    assert run.rc != 0
+    message = run.failure()
+    assert "CDK_ENVIRONMENT 'qa' contradicts the inventory's environment_name 'dev'" in message
+    assert "CDK_DATABASE_MAX_CAPACITY '4.0' contradicts the inventory's database_max_capacity '1'" in message
+    assert [name for name, _ in run.results()][-1] == CONTRADICTION_CHECK
+
+
+def test_extra_vars_still_override_the_inventory_on_purpose(runs):
+    values = shown(runs["override"], PRD_HOST)
+    assert values["environment_name"] == "dev"
+    assert values["database_max_capacity"] == 1
+    assert values["tag_ou"] == "platform"   # the CDK_* value the inventory leaves to it still applies

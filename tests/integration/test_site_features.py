@@ -2,11 +2,17 @@
 .env (sourced with `set -a; . ./.env; set +a`, unchanged) switches the reader and the scheduler on
 and resizes the database and the task, `--tags compute` converges one tier while reading the others,
 and the inventory alone switches the features off again. The outputs file is checked against the
-emulator at each step."""
+emulator at each step. The .env runs use the dev inventory less the sizing the .env sets: a CDK_* value
+that contradicts the inventory's own is refused (tests/integration/test_precedence.py)."""
+
+import os
 
 import pytest
+import yaml
 
+from conftest import ROOT
 from conftest import landing_zone
+from conftest import write_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +62,11 @@ def scenario(ansible, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     env_file = tmp_path_factory.mktemp("cdk") / ".env"
     env_file.write_text(ENV_FILE)
+    with open(os.path.join(ROOT, "inventories", "dev", "group_vars", "deployments.yml"), encoding="utf-8") as handle:
+        dev = yaml.safe_load(handle)
+    sized_by_env_file = ("database_max_capacity", "task_memory_mb", "task_cpu_units")
+    env_inventory = write_inventory(tmp_path_factory.mktemp("inventory"),
+                                    {name: value for name, value in dev.items() if name not in sized_by_env_file})
     steps = {}
 
     def step(name, **kwargs):
@@ -65,10 +76,10 @@ def scenario(ansible, tmp_path_factory):
 
     step("fresh_tags_compute", args=["--tags", "compute"])
     step("converge")
-    step("env_check", env_file=env_file, check=True, diff=True)
-    step("env_converge", env_file=env_file)
-    step("env_rerun", env_file=env_file)
-    step("env_tags_compute", env_file=env_file, args=["--tags", "compute"])
+    step("env_check", inventory=env_inventory, env_file=env_file, check=True, diff=True)
+    step("env_converge", inventory=env_inventory, env_file=env_file)
+    step("env_rerun", inventory=env_inventory, env_file=env_file)
+    step("env_tags_compute", inventory=env_inventory, env_file=env_file, args=["--tags", "compute"])
     step("off")
     return {"lz": lz, "steps": steps}
 

@@ -8,6 +8,7 @@ import yaml
 
 from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import COLLECTION_ROOT
 from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import cdk_variables
+from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import contradictions
 from ansible_collections.nestjs_playground.infra.plugins.lookup.cdk_environment import role_input_types
 
 TYPES = role_input_types()
@@ -116,3 +117,63 @@ def test_the_observability_switches_come_from_the_environment_as_booleans():
                             "CDK_DATABASE_SNAPSHOT_COPY_REGION": "us-west-2", "CDK_DATABASE_SNAPSHOT_COPY_KEEP": "3"}, TYPES)
     assert result["vars"] == {"xray_enabled": True, "vpc_flow_logs_enabled": False,
                               "database_snapshot_copy_region": "us-west-2", "database_snapshot_copy_keep": 3}
+
+
+def test_the_production_switch_comes_from_the_environment_as_a_boolean():
+    assert cdk_variables({"CDK_PRODUCTION": "true"}, TYPES)["vars"] == {"production": True}
+
+
+# The inventory's own values: a prd inventory's group_vars (what hostvars holds, templated).
+PRD_INVENTORY = {"environment_name": "prd", "database_max_capacity": 4, "task_memory_mb": "2048", "database_read_replica": True,
+                 "schedule_task_cleanup_cron": None, "aws_account_id": "210987654321",
+                 "database_cluster_parameters": {"work_mem": 8192}}
+
+
+def contradicting(environ, inventory=None, extra_vars=()):
+    result = cdk_variables(environ, TYPES)
+    return contradictions(result, PRD_INVENTORY if inventory is None else inventory, set(extra_vars), TYPES)
+
+
+def test_a_dev_env_file_against_the_prd_inventory_names_the_variable_both_values_and_the_ways_out():
+    (found,) = contradicting({"CDK_ENVIRONMENT": "dev"})
+    assert found == ("CDK_ENVIRONMENT 'dev' contradicts the inventory's environment_name 'prd': unset CDK_ENVIRONMENT (a .env sourced "
+                     "for another environment?) or make the two agree; to override the inventory on purpose, pass "
+                     "-e environment_name=dev instead.")
+
+
+def test_every_contradiction_is_named_at_once():
+    found = contradicting({"CDK_ENVIRONMENT": "dev", "CDK_ACCOUNT": "123456789012", "CDK_DATABASE_MAX_CAPACITY": "1",
+                           "CDK_DATABASE_READ_REPLICA": "false", "CDK_SCHEDULE_TASK_CLEANUP_CRON": "0 2 * * *",
+                           "CDK_DATABASE_CLUSTER_PARAMETERS": '{"work_mem": 4096}'})
+    assert [line.split(" contradicts ")[0] for line in found] == [
+        "CDK_ACCOUNT '123456789012'", "CDK_DATABASE_CLUSTER_PARAMETERS '{\"work_mem\": 4096}'", "CDK_DATABASE_MAX_CAPACITY '1.0'",
+        "CDK_DATABASE_READ_REPLICA 'false'", "CDK_ENVIRONMENT 'dev'", "CDK_SCHEDULE_TASK_CLEANUP_CRON '0 2 * * *'"]
+    assert "the inventory's database_read_replica 'true'" in found[3]
+    assert "pass -e 'schedule_task_cleanup_cron=0 2 * * *' instead" in found[5]
+    assert "pass -e '{\"database_cluster_parameters\": {\"work_mem\": 4096}}' instead" in found[1]
+
+
+def test_a_value_that_agrees_with_the_inventory_read_as_its_type_is_no_contradiction():
+    assert contradicting({"CDK_ENVIRONMENT": "prd", "CDK_DATABASE_MAX_CAPACITY": "4.0", "CDK_TASK_MEMORY_MB": "2048",
+                          "CDK_DATABASE_READ_REPLICA": "yes", "CDK_SCHEDULE_TASK_CLEANUP_CRON": "",
+                          "CDK_DATABASE_CLUSTER_PARAMETERS": '{"work_mem": 8192}', "CDK_ACCOUNT": "210987654321"}) == []
+    assert contradicting({"CDK_DATABASE_READ_REPLICA": "true"}, {"database_read_replica": "yes"}) == []
+
+
+def test_a_variable_the_inventory_does_not_set_takes_the_cdk_value_without_a_word():
+    """Role defaults are not the inventory: the CDK_* value applies over them."""
+    assert contradicting({"CDK_TAG_OU": "platform", "CDK_SERVICE_DESIRED_COUNT": "3"}) == []
+
+
+def test_extra_vars_override_both_on_purpose_and_are_no_contradiction():
+    assert contradicting({"CDK_ENVIRONMENT": "dev", "CDK_DATABASE_MAX_CAPACITY": "1"}, extra_vars=["environment_name"]) == [
+        "CDK_DATABASE_MAX_CAPACITY '1.0' contradicts the inventory's database_max_capacity '4': unset CDK_DATABASE_MAX_CAPACITY "
+        "(a .env sourced for another environment?) or make the two agree; to override the inventory on purpose, pass "
+        "-e database_max_capacity=1.0 instead."]
+
+
+def test_an_inventory_value_that_is_not_of_the_type_contradicts_a_cdk_value():
+    assert contradicting({"CDK_DATABASE_READ_REPLICA": "true"}, {"database_read_replica": 1}) == []   # 1 is true to Ansible
+    assert contradicting({"CDK_DATABASE_READ_REPLICA": "true"}, {"database_read_replica": "maybe"}) != []
+    assert contradicting({"CDK_TASK_MEMORY_MB": "1024"}, {"task_memory_mb": "1GB"}) != []
+    assert contradicting({"CDK_TASK_MEMORY_MB": "1"}, {"task_memory_mb": True}) != []

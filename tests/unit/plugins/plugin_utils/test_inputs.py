@@ -7,6 +7,7 @@ from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs imp
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import input_problems
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import known_regions
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import reads_as_production
 
 SPECS = load_specs()
 
@@ -68,6 +69,18 @@ BAD = {
                                         "aws_assume_role_duration_seconds": 600},
                                        "aws_assume_role_duration_seconds '600' is not valid"),
     "a profile name with a space": ({"aws_profile": "my profile"}, "aws_profile 'my profile' is not valid"),
+    "an environment named production without the switch": (
+        {"environment_name": "production"},
+        "environment_name 'production' reads as a production environment (one of its hyphen-separated words is prd, prod, "
+        "production or live, not after pre- or non-), but production is 'false': set production: true (CDK_PRODUCTION=true)"),
+    "prod-eu with production false": ({"environment_name": "prod-eu", "production": False},
+                                      "environment_name 'prod-eu' reads as a production environment"),
+    "eu-live with production given as text": ({"environment_name": "eu-live", "production": "no"},
+                                              "but production is 'no': set production: true (CDK_PRODUCTION=true) to give it the "
+                                              "production protections (7-day backups, deletion protection, 30-day logs, a teardown "
+                                              "that keeps the data), or rename the environment."),
+    "prd switched off": ({"environment_name": "prd", "production": False}, "environment_name 'prd' reads as a production environment"),
+    "production maybe": ({"production": "maybe"}, "production 'maybe' is not valid: it must be true or false"),
     "an account id of 11 digits": ({"aws_account_id": "12345678901"}, "aws_account_id '12345678901' is not valid: it must be the 12 digits"),
     "a JWT parameter name with a space": ({"jwt_secret_parameter_name": "/my app/jwt"}, "jwt_secret_parameter_name '/my app/jwt' is not valid"),
     "an image tag with a colon": ({"app_version": "v1:2"}, "app_version 'v1:2' is not valid: it must be an image tag"),
@@ -247,6 +260,26 @@ def test_the_x_ray_switch_given_as_text_is_read_as_ansible_reads_it():
 def test_numbers_given_as_text_are_read_as_ansible_reads_them():
     values = dict(VALID, task_cpu_units="512", task_memory_mb="1024", database_max_capacity="2.5", app_port="8080")
     assert input_problems(values, SPECS) == []
+
+
+@pytest.mark.parametrize("name", ["prod", "production", "live", "prd-eu", "prod-2", "eu-prod", "payments-live", "PROD"])
+def test_a_name_that_reads_as_production_is_usable_with_the_production_switch(name):
+    assert reads_as_production(name)
+    assert [p for p in input_problems(dict(VALID, environment_name=name, production=True), SPECS) if "production" in p] == []
+    assert [p for p in input_problems(dict(VALID, environment_name=name, production="true"), SPECS) if "production" in p] == []
+
+
+@pytest.mark.parametrize("name", ["dev", "qa", "staging", "pre-prod", "non-prod", "preprod", "nonprod", "product", "delivery", "prds"])
+def test_a_name_that_does_not_read_as_production_needs_no_switch_either_way(name):
+    assert not reads_as_production(name)
+    assert input_problems(dict(VALID, environment_name=name, production=False), SPECS) == []
+    assert input_problems(dict(VALID, environment_name=name, production=True), SPECS) == []   # production of any name
+
+
+def test_prd_is_production_by_default():
+    """Where the config role's default is not in the values (the lookup always passes it), prd counts as production."""
+    assert input_problems(dict(VALID, environment_name="prd"), SPECS) == []
+    assert input_problems(dict(VALID, environment_name="prd", production=True), SPECS) == []
 
 
 def test_known_regions_are_botocores_regions_of_every_partition():
