@@ -21,7 +21,7 @@ description:
   - The role nestjs_playground.infra.config applies the result with C(set_fact), which puts it above role
     defaults and the inventory and below extra vars (C(-e)).
   - A C(CDK_*) value that contradicts the inventory's own value of the same variable (its group_vars or host
-    variables for the host at hand; role defaults are not the inventory) is returned in RV(contradictions), and the
+    variables for the host at hand; role defaults are not the inventory) is returned in RV(_raw.contradictions), and the
     config role refuses the run before any AWS call - a C(.env) sourced for one environment never silently
     rebuilds another. A variable also given with C(-e) is no contradiction (C(-e) wins, on purpose).
 options: {}
