@@ -23,7 +23,10 @@ ROTATE = "playbooks/rotate_db_credentials.yml"
 APP = "nestjs-playground-dev"
 SCHEDULER = "nestjs-playground-scheduler-dev"
 SECRET = "nestjs-playground-dev-db-credentials"
-WITH_SCHEDULER = {"schedule_task_cleanup_cron": "0 2 * * *", "deploy_wait_timeout": 120}
+# With the reader and its secret, and deletion protection on, as in prd: the rotation must leave both alone.
+WITH_SCHEDULER = {"schedule_task_cleanup_cron": "0 2 * * *", "deploy_wait_timeout": 120, "database_read_replica": True,
+                  "database_deletion_protection": True}
+READ_REPLICA_SECRET = "nestjs-playground-dev-db-read-replica"
 REFUSAL = "Refuse a rotation this environment does not allow, before any AWS call"
 ROTATION_TASK = "Rotate the master password of the cluster and of the credentials secret"
 PLAN_SUMMARY = "Show the plan"
@@ -57,6 +60,7 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     recorded.after_call("ModifyDBCluster", lambda call, body: given.append(
         digest(urllib.parse.parse_qs(body.decode())["MasterUserPassword"][0])), times=10, answer=True)
     recorded.after_call("UpdateService", lambda call, body: forced.append(json.loads(body)), times=20, answer=True)
+    read_replica_before = ansible.client("secretsmanager").describe_secret(SecretId=READ_REPLICA_SECRET)["VersionIdsToStages"]
     out = {"runs": {}, "writes": {}, "passwords": {"converge": digest(current_password(ansible))},
            "deployments": {"converge": primary_deployments(ansible)}, "given": given, "forced": forced, "texts": []}
 
@@ -84,6 +88,9 @@ def scenario(ansible, ansible_recorded, recorded, tmp_path_factory):
     run("refuse_prd", ROTATE, {"environment_name": "prd"})
     run("refuse_other_confirm", ROTATE, {"confirm_rotate": "qa"})
     out["secrets"] = [current_password(ansible)]
+    out["read_replica_versions"] = (read_replica_before, ansible.client("secretsmanager").describe_secret(
+        SecretId=READ_REPLICA_SECRET)["VersionIdsToStages"])
+    out["cluster"] = ansible.client("rds").describe_db_clusters(DBClusterIdentifier=APP)["DBClusters"][0]
     return out
 
 
@@ -153,6 +160,13 @@ def test_a_refused_rotation_names_the_reason_and_makes_no_aws_call(scenario, ste
     assert message in run.failure()
     assert [name for name, _ in run.results()][-1] == REFUSAL
     assert scenario["calls"][step] == 0
+
+
+def test_the_read_replica_secret_is_left_alone_and_deletion_protection_stays_on(scenario):
+    before, after = scenario["read_replica_versions"]
+    assert after == before   # no version written: it holds the reader's endpoint only, and the reader takes the same password
+    assert scenario["cluster"]["DeletionProtection"] is True
+    assert scenario["cluster"]["Status"] == "available"
 
 
 def test_no_password_appears_in_any_output(scenario):
