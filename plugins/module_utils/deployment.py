@@ -16,15 +16,12 @@ being read; a resource that does not exist reads as ``None`` (or empty). Nothing
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import find_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
 
 # filter_log_events pages read per time slice at most (each up to 10,000 events or 1 MB).
 MAX_LOG_PAGES = 20
 # What DescribeCertificate answers for an ARN that names no certificate (or no valid one): read as None.
 CERTIFICATE_NOT_FOUND = dict.fromkeys(("ResourceNotFoundException", "ValidationException", "InvalidArnException"))
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def log_group_named(groups, name):
@@ -39,7 +36,7 @@ def certificate_summary(certificate):
         "type": certificate.get("Type"),
         "domain_name": certificate.get("DomainName"),
         "subject_alternative_names": certificate.get("SubjectAlternativeNames", []),
-        "not_after": _iso(certificate.get("NotAfter")),
+        "not_after": as_text(certificate.get("NotAfter")),
         "renewal_status": (certificate.get("RenewalSummary") or {}).get("RenewalStatus"),
     }
 

@@ -202,6 +202,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import rotation_record
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
 
 MINUTE_MS = 60 * 1000
 FIRST_LOG_SLICE_MS = 5 * MINUTE_MS
@@ -210,10 +211,6 @@ LOG_MESSAGE_CHARS = 500
 # States of a target that are not a problem: serving, registering, leaving during a deployment.
 TARGET_STATES_OK = ("healthy", "initial", "draining")
 DATABASE_STATES_OK = ("available", "backing-up")   # a backup keeps the database available
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _plural(count, word):
@@ -277,12 +274,12 @@ def service_report(cluster, name, service, events=5):
                 "running": d.get("runningCount", 0),
                 "pending": d.get("pendingCount", 0),
                 "failed_tasks": d.get("failedTasks", 0),
-                "updated_at": _iso(d.get("updatedAt")),
+                "updated_at": as_text(d.get("updatedAt")),
             }
             for d in service.get("deployments", [])
         ],
         # DescribeServices lists the events newest first.
-        "events": [{"at": _iso(e.get("createdAt")), "message": e.get("message")} for e in service.get("events", [])[:max(events, 0)]],
+        "events": [{"at": as_text(e.get("createdAt")), "message": e.get("message")} for e in service.get("events", [])[:max(events, 0)]],
     }
 
 

@@ -85,10 +85,7 @@ recent_tags:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
 
 
 def image_summary(tag, detail):
@@ -96,14 +93,14 @@ def image_summary(tag, detail):
     return {
         "tag": tag,
         "digest": detail.get("imageDigest"),
-        "pushed_at": _iso(detail.get("imagePushedAt")),
+        "pushed_at": as_text(detail.get("imagePushedAt")),
         "tags": sorted(detail.get("imageTags") or []),
     }
 
 
 def recent_tags(details, count):
     """The tags of ``details`` (DescribeImages imageDetails), most recently pushed first, at most ``count``."""
-    ordered = sorted(details, key=lambda d: str(_iso(d.get("imagePushedAt")) or ""), reverse=True)
+    ordered = sorted(details, key=lambda d: str(as_text(d.get("imagePushedAt")) or ""), reverse=True)
     tags = []
     for detail in ordered:
         for tag in sorted(detail.get("imageTags") or []):

@@ -351,7 +351,6 @@ rollout:
   sample: completed
 """
 
-import datetime
 import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -365,6 +364,8 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import aware
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -599,19 +600,11 @@ def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
     }
 
 
-def aware_time(value):
-    """``value`` (a datetime, or ISO 8601 text) as an aware datetime, UTC when it says no zone; None for None.
-    Raises ValueError for text that is not ISO 8601."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if value is None or value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-
-
 def deployed_since(service, moment):
     """Whether the PRIMARY deployment of ``service`` (DescribeServices) was created at ``moment`` or later."""
     primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
-    created = aware_time(primary[0].get("createdAt")) if primary else None
-    return created is not None and created >= aware_time(moment)
+    created = aware(primary[0].get("createdAt")) if primary else None
+    return created is not None and created >= aware(moment)
 
 
 def forced_deployment(decision, service):
@@ -772,10 +765,6 @@ def waiter_config(timeout):
     return {"Delay": delay, "MaxAttempts": max(1, math.ceil(timeout / delay))}
 
 
-def _timestamp(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def service_result(service, owned, tags):
     """The ``service`` return value: identity and counters as ECS returned them, owned fields normalised."""
     result = {"service_name": service.get("serviceName")}
@@ -790,8 +779,8 @@ def service_result(service, owned, tags):
                 "running_count": d.get("runningCount"),
                 "pending_count": d.get("pendingCount"),
                 "rollout_state": d.get("rolloutState"),
-                "created_at": _timestamp(d.get("createdAt")),
-                "updated_at": _timestamp(d.get("updatedAt")),
+                "created_at": as_text(d.get("createdAt")),
+                "updated_at": as_text(d.get("updatedAt")),
             }
             for d in service["deployments"]
         ]
@@ -861,7 +850,7 @@ class Service(Resource):
             decision["problem"] = controller_message(self.name, decision, state)
         since = self.params["unless_deployed_since"]
         try:
-            aware_time(since)
+            aware(since)
         except ValueError:
             return {"problem": f"unless_deployed_since '{since}' is not a time in ISO 8601 (for example 2026-12-04T03:00:00+00:00)"}
         if self.params["force_new_deployment"] and state is not None and not (since and deployed_since(current, since)):
