@@ -18,6 +18,9 @@ import string
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import iso
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import parse_time
+
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
@@ -44,21 +47,6 @@ def with_rotation_tags(current, desired):
 
 # The rotation's record, as DescribeSecret answers it (db_credentials_rotation writes it, deployment_status reads it).
 
-def parse_time(value):
-    """A tag's or DescribeSecret's time as an aware UTC datetime; None when there is none or it cannot be read."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-    try:
-        parsed = datetime.datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds") if moment else None
-
-
 def versions(described):
     """(the version labelled AWSCURRENT, the one labelled AWSPENDING and not AWSCURRENT or None, whether the
     AWSCURRENT one still carries AWSPENDING: a rotation stopped right after its label moved)."""
@@ -74,13 +62,18 @@ def last_rotated(described):
     return parse_time(tags.get(ROTATED_AT_TAG)) or parse_time(described.get("CreatedDate"))
 
 
+def due_date(described, rotation_days):
+    """(when the password was last rotated, when the next rotation is due: None with ``rotation_days`` 0)."""
+    last = last_rotated(described)
+    return last, (last + datetime.timedelta(days=rotation_days) if rotation_days and last else None)
+
+
 def rotation_record(described, rotation_days, now):
     """What DescribeSecret's ``described`` says of the rotation at ``now``: ``last_rotated``, ``next_rotation``
     (None when ``rotation_days`` is 0), ``days_since``, ``overdue_days`` (whole days past the due date, 0 when not
     due) and ``half_done`` (a version staged but not current, or the current one still labelled AWSPENDING)."""
     current, pending, lingering = versions(described)
-    last = last_rotated(described)
-    due_at = last + datetime.timedelta(days=rotation_days) if rotation_days and last else None
+    last, due_at = due_date(described, rotation_days)
     return {"last_rotated": iso(last), "next_rotation": iso(due_at), "rotation_days": rotation_days,
             "days_since": (now - last).days if last else None,
             "overdue_days": max(0, (now - due_at).days) if due_at else 0,

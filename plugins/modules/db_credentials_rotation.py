@@ -132,16 +132,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import APPLIED_CLUSTER_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import APPLIED_VERSION_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import EXCLUDE_CHARACTERS
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import ROTATED_AT_TAG
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import due_date
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import generate_password
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import iso
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import last_rotated
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import versions
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import iso
 
 PASSWORD = "password"
 POLL_SECONDS = 10
@@ -163,8 +164,7 @@ def plan(described, rotation_days, only_when_due, now):
     """
     current, pending, lingering = versions(described)
     tags = boto3_tag_list_to_ansible_dict(described.get("Tags") or [])
-    last = last_rotated(described)
-    due_at = last + datetime.timedelta(days=rotation_days) if rotation_days and last else None
+    last, due_at = due_date(described, rotation_days)
     if pending:
         action = "resume"
         steps = (["apply"] if tags.get(APPLIED_VERSION_TAG) != pending else []) + ["stamp", "promote", "clear"]
@@ -229,41 +229,50 @@ def cluster_problem(what, cluster):
 # The AWS calls ------------------------------------------------------------------------------------
 
 class Rotation:
-    """The secret (SecretStore) and cluster (RDS) calls of the steps, one method a step."""
+    """The secret (SecretStore) and cluster (module_utils/deployment.py's Reader) calls of the steps, one method a
+    step. A staged version's document never changes, so it is read once (or known from the step that wrote it)."""
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.name = self.params["name"]
         self.store = SecretStore(module, "database credentials secret")
-        self.rds = ServiceCalls(module, "rds")
+        self.reader = Reader(module)
         self.cluster_what = f"Aurora cluster {self.params['db_cluster_identifier']}"
+        self._staged = {}   # version id -> its document
 
     def cluster(self):
-        found = self.rds.call(f"describe {self.cluster_what}", "describe_db_clusters", missing={},
-                              DBClusterIdentifier=self.params["db_cluster_identifier"]).get("DBClusters")
-        return found[0] if found else None
+        return self.reader.db_cluster(self.params["db_cluster_identifier"])
 
-    def stage(self):
-        """Step 1: a new AWSPENDING version (the current document, a new password); returns its id."""
-        document = self.store.document(self.name)
+    def staged(self, version):
+        """The document of the staged ``version``."""
+        if version not in self._staged:
+            self._staged[version] = self.store.document(self.name, version_id=version)
+        return self._staged[version]
+
+    def stage(self, current_document):
+        """Step 1: a new AWSPENDING version (``current_document``, AWSCURRENT's, with a new password); returns its id."""
+        document = dict(current_document)
         try:
             document[PASSWORD] = generate_password(self.params["password_length"], self.params["exclude_characters"])
         except ValueError as e:
             self.module.fail_json(msg=str(e))
         # The token makes a retried call the same version (AWS answers it with its id), never a second one.
-        return self.store.aws.call(f"stage a new password in {self.store.what}", "put_secret_value", SecretId=self.name,
-                                   ClientRequestToken=str(uuid.uuid4()), SecretString=json.dumps(document),
-                                   VersionStages=["AWSPENDING"])["VersionId"]
+        version = self.store.aws.call(f"stage a new password in {self.store.what}", "put_secret_value", SecretId=self.name,
+                                      ClientRequestToken=str(uuid.uuid4()), SecretString=json.dumps(document),
+                                      VersionStages=["AWSPENDING"])["VersionId"]
+        self._staged[version] = document
+        return version
 
-    def apply(self, arn, version, stage="AWSPENDING"):
-        """Step 2: the cluster's master password set from the version labelled ``stage`` (``version``), waited for,
-        then recorded on the secret (which version, which cluster)."""
-        password = self.store.document(self.name, stage).get(PASSWORD)
+    def apply(self, arn, version, document):
+        """Step 2: the cluster's master password set from ``document`` (the one of ``version``), waited for, then
+        recorded on the secret (which version, which cluster)."""
+        password = document.get(PASSWORD)
         if not password:
-            self.module.fail_json(msg=f"The {stage} version of secret {self.name} holds no password: rerun to stage a new one")
-        self.rds.call(f"set the master password of {self.cluster_what}", "modify_db_cluster",
-                      DBClusterIdentifier=self.params["db_cluster_identifier"], MasterUserPassword=password, ApplyImmediately=True)
+            self.module.fail_json(msg=f"Version {version} of secret {self.name} holds no password: rerun to stage a new one")
+        self.reader.calls("rds").call(f"set the master password of {self.cluster_what}", "modify_db_cluster",
+                                      DBClusterIdentifier=self.params["db_cluster_identifier"], MasterUserPassword=password,
+                                      ApplyImmediately=True)
         deadline = time.monotonic() + self.params["wait_timeout"]
         while not cluster_holds_new_password(self.cluster() or {}):
             if time.monotonic() > deadline:
@@ -289,7 +298,7 @@ class Rotation:
     def promote(self, current, pending):
         """Step 4: AWSCURRENT to the staged version; if the current document changed since it was staged, that
         document with the staged password becomes AWSCURRENT instead. Returns the new current version."""
-        staged = self.store.document(self.name, "AWSPENDING")
+        staged = self.staged(pending)
         latest = self.store.document(self.name)
         if without_password(latest) == without_password(staged):
             self.store.aws.call(f"make the new password current in {self.store.what}", "update_secret_version_stage", SecretId=self.name,
@@ -318,20 +327,22 @@ def rotate(module, rotation, now):
     else:
         decision = plan(described, module.params["rotation_days"], module.params["only_when_due"], now)
     version = decision["after"].get("version_id", decision["current"])
+    current_document = None
     if "apply" in decision["steps"]:   # refused in check mode too: the real run would be
         problem = cluster_problem(rotation.cluster_what, rotation.cluster())
-        if module.params["mode"] == "rotate":
-            problem = problem or switched_cluster_problem(rotation.store.document(rotation.name), cluster_identifier)
+        if not problem and module.params["mode"] == "rotate":
+            current_document = rotation.store.document(rotation.name)
+            problem = switched_cluster_problem(current_document, cluster_identifier)
         if problem:
             module.fail_json(msg=problem)
     if decision["changed"] and not module.check_mode and decision["action"] == "apply_current":
-        rotation.apply(described["ARN"], decision["current"], stage="AWSCURRENT")
+        rotation.apply(described["ARN"], decision["current"], rotation.store.document(rotation.name))
     elif decision["changed"] and not module.check_mode:
         arn, pending, steps = described["ARN"], decision["pending"], decision["steps"]
         if "stage" in steps:
-            pending = rotation.stage()
+            pending = rotation.stage(current_document)
         if "apply" in steps:
-            rotation.apply(arn, pending)
+            rotation.apply(arn, pending, rotation.staged(pending))
         if "stamp" in steps:
             rotation.stamp(arn, now)
         version = rotation.promote(decision["current"], pending) if "promote" in steps else pending

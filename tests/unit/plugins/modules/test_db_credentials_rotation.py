@@ -1,12 +1,8 @@
 import datetime
 import json
 
-import botocore.session
 import pytest
 from botocore.stub import ANY
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules import db_credentials_rotation
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import NEW_VERSION
@@ -17,6 +13,8 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import plan
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import plan_apply_current
 from ansible_collections.nestjs_playground.infra.plugins.modules.db_credentials_rotation import rotate
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import Failed
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
@@ -104,30 +102,11 @@ def test_a_cluster_that_is_missing_or_busy_is_refused_with_what_to_do():
     assert cluster_problem("Aurora cluster app-dev", {"Status": "available"}) is None
 
 
-class Failed(Exception):
-    pass
-
-
-class StubbedModule:
-    """AnsibleAWSModule's surface for the rotation: parameters, check mode, clients answered by Stubbers."""
-
-    def __init__(self, check_mode=False, **params):
-        params.setdefault("db_cluster_identifier", "app-dev")
-        self.params = dict(name=NAME, mode="rotate", rotation_days=30, only_when_due=False,
-                           password_length=32, exclude_characters="/@\"' \\`", wait_timeout=60, **params)
-        self.check_mode = check_mode
-        self.raw = {service: botocore.session.get_session().create_client(
-            service, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b") for service in ("secretsmanager", "rds")}
-        self.stubbers = {service: Stubber(client) for service, client in self.raw.items()}
-
-    def client(self, service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.raw[service], retry_decorator)
-
-    def fail_json(self, msg, **more):
-        raise Failed(msg)
-
-    def fail_json_aws(self, error, msg):
-        raise Failed(f"{msg}: {error}")
+def stubbed_module(check_mode=False, **params):
+    """test_resource's FakeModule with the rotation's parameters (AnsibleAWSModule's surface, stubbed clients)."""
+    params.setdefault("db_cluster_identifier", "app-dev")
+    return FakeModule(dict(name=NAME, mode="rotate", rotation_days=30, only_when_due=False, password_length=32,
+                           exclude_characters="/@\"' \\`", wait_timeout=60, **params), check_mode=check_mode)
 
 
 def value(document, version):
@@ -136,22 +115,18 @@ def value(document, version):
 
 def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never_returns_the_password(monkeypatch):
     monkeypatch.setattr(db_credentials_rotation.time, "sleep", lambda seconds: None)
-    module = StubbedModule()
-    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
-    staged = {}
-
-    def stage_request(request):
-        staged.update(json.loads(request["SecretString"]), version=request["ClientRequestToken"])
-
+    monkeypatch.setattr(db_credentials_rotation, "generate_password", lambda length, exclude: "New-Passw0rd-staged")
+    module = stubbed_module()
+    sm, rds = module.stubber("secretsmanager"), module.stubber("rds")
+    new_document = dict(DOCUMENT, password="New-Passw0rd-staged")
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
                      {"DBClusterIdentifier": "app-dev"})
-    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})   # points at app-dev
+    # AWSCURRENT, read once: it points at app-dev, and it is the document staged with the new password
     sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
     sm.add_response("put_secret_value", {"ARN": ARN, "Name": NAME, "VersionId": PENDING, "VersionStages": ["AWSPENDING"]},
-                    {"SecretId": NAME, "ClientRequestToken": ANY, "SecretString": ANY, "VersionStages": ["AWSPENDING"]})
-    new_document = dict(DOCUMENT, password="New-Passw0rd-staged")
-    sm.add_response("get_secret_value", value(new_document, PENDING), {"SecretId": NAME, "VersionStage": "AWSPENDING"})
+                    {"SecretId": NAME, "ClientRequestToken": ANY, "SecretString": json.dumps(new_document), "VersionStages": ["AWSPENDING"]})
+    # the staged document is not read back: the cluster gets the password just staged
     rds.add_response("modify_db_cluster", {"DBCluster": {"DBClusterIdentifier": "app-dev", "Status": "available",
                                                          "PendingModifiedValues": {"MasterUserPassword": "****"}}},
                      {"DBClusterIdentifier": "app-dev", "MasterUserPassword": "New-Passw0rd-staged", "ApplyImmediately": True})
@@ -162,8 +137,7 @@ def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never
     sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsAppliedVersion", "Value": PENDING},
                                                                    {"Key": "CredentialsAppliedCluster", "Value": "app-dev"}]})
     sm.add_response("tag_resource", {}, {"SecretId": ARN, "Tags": [{"Key": "CredentialsRotatedAt", "Value": "2026-12-04T03:00:00+00:00"}]})
-    sm.add_response("get_secret_value", value(new_document, PENDING), {"SecretId": NAME, "VersionStage": "AWSPENDING"})
-    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})
+    sm.add_response("get_secret_value", value(DOCUMENT, CURRENT), {"SecretId": NAME, "VersionStage": "AWSCURRENT"})   # changed meanwhile?
     sm.add_response("update_secret_version_stage", {"ARN": ARN, "Name": NAME},
                     {"SecretId": NAME, "VersionStage": "AWSCURRENT", "MoveToVersionId": PENDING, "RemoveFromVersionId": CURRENT})
     sm.add_response("update_secret_version_stage", {"ARN": ARN, "Name": NAME},
@@ -179,8 +153,8 @@ def test_a_rotation_on_aws_shapes_stages_applies_waits_stamps_promotes_and_never
 
 
 def test_check_mode_decides_as_the_real_run_and_makes_only_reads():
-    module = StubbedModule(check_mode=True)
-    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    module = stubbed_module(check_mode=True)
+    sm, rds = module.stubber("secretsmanager"), module.stubber("rds")
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
                      {"DBClusterIdentifier": "app-dev"})
@@ -194,8 +168,8 @@ def test_check_mode_decides_as_the_real_run_and_makes_only_reads():
 
 
 def test_a_busy_cluster_is_refused_before_any_write():
-    module = StubbedModule()
-    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    module = stubbed_module()
+    sm, rds = module.stubber("secretsmanager"), module.stubber("rds")
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "backing-up"}]},
                      {"DBClusterIdentifier": "app-dev"})
@@ -204,8 +178,8 @@ def test_a_busy_cluster_is_refused_before_any_write():
 
 
 def test_a_rotation_is_refused_while_the_secret_points_at_another_cluster():
-    module = StubbedModule()
-    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    module = stubbed_module()
+    sm, rds = module.stubber("secretsmanager"), module.stubber("rds")
     sm.add_response("describe_secret", secret(), {"SecretId": NAME})
     rds.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]},
                      {"DBClusterIdentifier": "app-dev"})
@@ -226,9 +200,9 @@ def test_apply_current_gives_a_cluster_the_current_password_once():
 
 def test_apply_current_sets_the_restored_cluster_s_password_from_awscurrent_and_records_it(monkeypatch):
     monkeypatch.setattr(db_credentials_rotation.time, "sleep", lambda seconds: None)
-    module = StubbedModule(db_cluster_identifier="app-dev-restored")
+    module = stubbed_module(db_cluster_identifier="app-dev-restored")
     module.params["mode"] = "apply_current"
-    sm, rds = module.stubbers["secretsmanager"], module.stubbers["rds"]
+    sm, rds = module.stubber("secretsmanager"), module.stubber("rds")
     sm.add_response("describe_secret", secret(CredentialsAppliedVersion=CURRENT, CredentialsAppliedCluster="app-dev"), {"SecretId": NAME})
     available = {"DBClusters": [{"DBClusterIdentifier": "app-dev-restored", "Status": "available"}]}
     rds.add_response("describe_db_clusters", available, {"DBClusterIdentifier": "app-dev-restored"})
@@ -247,9 +221,9 @@ def test_apply_current_sets_the_restored_cluster_s_password_from_awscurrent_and_
 
 
 def test_apply_current_changes_nothing_when_the_cluster_was_given_the_same_password_in_an_older_version():
-    module = StubbedModule(db_cluster_identifier="app-dev-restored")
+    module = stubbed_module(db_cluster_identifier="app-dev-restored")
     module.params["mode"] = "apply_current"
-    sm = module.stubbers["secretsmanager"]
+    sm = module.stubber("secretsmanager")
     sm.add_response("describe_secret", secret(CredentialsAppliedVersion=PENDING, CredentialsAppliedCluster="app-dev-restored"),
                     {"SecretId": NAME})
     sm.add_response("get_secret_value", value(DOCUMENT, PENDING), {"SecretId": NAME, "VersionId": PENDING})
