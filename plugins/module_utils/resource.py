@@ -173,9 +173,11 @@ class TagAdapter:
     def from_aws(self, answer):
         return boto3_tag_list_to_ansible_dict(answer.get(self.tags_param) or [])
 
+    resource_as_list = False   # EC2 and ELBv2 take the resource in a list (of one here)
+
     def target(self, resource):
         """The resource as the tagging calls take it: one ARN, or (EC2, ELBv2) a list of one."""
-        return resource
+        return [resource] if self.resource_as_list else resource
 
     def keys_to_aws(self, keys):
         """The keys to remove as the untagging call takes them."""
@@ -248,9 +250,7 @@ class Ec2Tags(TagAdapter):
     untag_operation = "delete_tags"
     resource_param = "Resources"
     keys_param = "Tags"
-
-    def target(self, resource):
-        return [resource]
+    resource_as_list = True
 
     def keys_to_aws(self, keys):
         return [{"Key": key} for key in keys]
@@ -266,9 +266,7 @@ class Elbv2Tags(TagAdapter):
     tag_operation = "add_tags"
     untag_operation = "remove_tags"
     resource_param = "ResourceArns"
-
-    def target(self, resource):
-        return [resource]
+    resource_as_list = True
 
     def from_aws(self, answer):
         descriptions = answer.get("TagDescriptions") or []
