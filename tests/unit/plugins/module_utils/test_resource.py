@@ -34,15 +34,20 @@ class FakeModule:
         self.check_mode = check_mode
         self.clients = {}
 
-    def client(self, service, retry_decorator=None):
+    def _raw(self, service):
         if service not in self.clients:
             raw = botocore.session.get_session().create_client(
                 service, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
-            self.clients[service] = (RetryingBotoClientWrapper(raw, retry_decorator), Stubber(raw))
+            self.clients[service] = (raw, Stubber(raw))
         return self.clients[service][0]
 
+    def client(self, service, retry_decorator=None):
+        """A client of ``service`` wrapped with ``retry_decorator``, as AnsibleAWSModule.client makes it; every client
+        of one service shares one stubbed connection, whether asked for before or after its stubber."""
+        return RetryingBotoClientWrapper(self._raw(service), retry_decorator)
+
     def stubber(self, service):
-        self.client(service)
+        self._raw(service)
         return self.clients[service][1]
 
     def fail_json_aws(self, error, msg):

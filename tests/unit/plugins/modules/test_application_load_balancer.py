@@ -1,10 +1,6 @@
 import copy
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
@@ -13,6 +9,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.application_loa
 from ansible_collections.nestjs_playground.infra.plugins.modules.application_load_balancer import deletion_plan
 from ansible_collections.nestjs_playground.infra.plugins.modules.application_load_balancer import desired_state
 from ansible_collections.nestjs_playground.infra.plugins.modules.application_load_balancer import plan
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/nestjs-playground-dev/50dc6c495c0c9188"
 SUBNETS = ["subnet-0bbbbbbbbbbbbbbbb", "subnet-0aaaaaaaaaaaaaaaa"]
@@ -157,30 +154,13 @@ def test_plan_does_not_mutate_current():
     assert state == snapshot
 
 
-class StubbedModule:
-    """What LoadBalancer needs of AnsibleAWSModule: its parameters and an elbv2 client answered by a Stubber."""
-
-    def __init__(self, params):
-        self.params = params
-        self.check_mode = False
-        raw = botocore.session.get_session().create_client(
-            "elbv2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
-        self.raw, self.stubber = raw, Stubber(raw)
-
-    def client(self, service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self.raw, retry_decorator)
-
-    def fail_json_aws(self, error, msg):
-        raise AssertionError(f"{msg}: {error}")
-
-
 def test_a_create_refused_because_another_run_made_the_name_meanwhile_is_planned_again():
     # AWS answers a second CreateLoadBalancer of a name with the same settings with the existing load balancer;
     # with other settings (another run's) with DuplicateLoadBalancerName: then run() describes and plans again.
-    module = StubbedModule(dict(params(), name="nestjs-playground-dev", tags=TAGS, purge_tags=True, wait=False))
+    module = FakeModule(dict(params(), name="nestjs-playground-dev", tags=TAGS, purge_tags=True, wait=False))
     balancer = LoadBalancer(module)
     decision = plan(desired_state(module.params), None, TAGS, True)
-    with module.stubber as stubber:
+    with module.stubber("elbv2") as stubber:
         stubber.add_client_error("create_load_balancer", service_error_code="DuplicateLoadBalancerName")
         assert balancer.apply(decision, None) is CHANGED_MEANWHILE
         stubber.assert_no_pending_responses()

@@ -1,11 +1,7 @@
 import copy
 import datetime
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service import (
     Service,
@@ -26,6 +22,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service imp
     update_arguments,
     waiter_config,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task-definition/"
 REV1, REV2 = PREFIX + "api:1", PREFIX + "api:2"
@@ -467,27 +464,11 @@ def test_without_a_deployment_id_the_task_definition_of_the_primary_deployment_d
 
 # ---- the Resource, against a stubbed client -------------------------------------------------------
 
-class FakeModule:
-    """What Service needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
-
-    check_mode = False
-
-    def __init__(self, client, **overrides):
-        self._client = client
-        self.params = dict({"cluster": "dev", "name": "api", "state": "present", "task_definition": None, "wait": False,
-                            "wait_timeout": 600}, **overrides)
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
-
-    def fail_json_aws(self, error, msg):
-        raise AssertionError(f"{msg}: {error}")
-
-
 def stubbed(**overrides):
-    client = botocore.session.get_session().create_client("ecs", region_name="us-east-1", aws_access_key_id="k",
-                                                          aws_secret_access_key="s")
-    return Stubber(client), Service(FakeModule(client, **overrides))
+    """test_resource's FakeModule with an ECS service's parameters, and its ECS stubber."""
+    module = FakeModule(dict({"cluster": "dev", "name": "api", "state": "present", "task_definition": None, "wait": False,
+                              "wait_timeout": 600}, **overrides))
+    return module.stubber("ecs"), Service(module)
 
 
 def test_a_missing_cluster_reads_as_an_absent_service():

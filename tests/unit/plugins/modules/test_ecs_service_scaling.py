@@ -1,11 +1,7 @@
 import copy
 import datetime
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service_scaling import (
     ServiceScaling,
@@ -20,6 +16,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service_sca
     resource_id,
     snake,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 RID = "service/dev/api"
 CPU = "ECSServiceAverageCPUUtilization"
@@ -222,26 +219,10 @@ def test_snake_converts_names_and_timestamps():
 
 # the Resource, against a stubbed client ------------------------------------------------------------
 
-class FakeModule:
-    """What ServiceScaling needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
-
-    check_mode = False
-
-    def __init__(self, client, **overrides):
-        self._client = client
-        self.params = dict(params(**overrides), cluster="dev", service="api", policy_name="cpu", state="present")
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
-
-    def fail_json_aws(self, error, msg):
-        raise AssertionError(f"{msg}: {error}")
-
-
 def stubbed(**overrides):
-    client = botocore.session.get_session().create_client("application-autoscaling", region_name="us-east-1",
-                                                          aws_access_key_id="k", aws_secret_access_key="s")
-    return Stubber(client), ServiceScaling(FakeModule(client, **overrides))
+    """test_resource's FakeModule with a service scaling's parameters, and its Application Auto Scaling stubber."""
+    module = FakeModule(dict(params(**overrides), cluster="dev", service="api", policy_name="cpu", state="present"))
+    return module.stubber("application-autoscaling"), ServiceScaling(module)
 
 
 KEY = {"ServiceNamespace": "ecs", "ResourceId": RID, "ScalableDimension": "ecs:service:DesiredCount"}

@@ -1,10 +1,6 @@
 import copy
 
-import botocore.session
 import pytest
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import DEFINITION_FIELDS
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import TaskDefinition
@@ -16,6 +12,7 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_defini
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import plan
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import settle_twins
 from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_task_definition import task_size
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 EXEC_ROLE = "arn:aws:iam::123456789012:role/nestjs-playground-dev-exec"
 TASK_ROLE = "arn:aws:iam::123456789012:role/nestjs-playground-dev-task"
@@ -446,29 +443,13 @@ def test_settle_twins_with_three_runs_keeps_one():
 
 # the Resource, against a stubbed client ------------------------------------------------------------
 
-class FakeModule:
-    """What TaskDefinition needs of AnsibleAWSModule: its parameters, a client (here stubbed) and fail_json_aws."""
-
-    check_mode = False
-
-    def __init__(self, client, state="present"):
-        self._client = client
-        self.params = {"family": "web", "state": state, "container_definitions": [{"name": "app", "image": "nginx:1"}],
-                       "cpu": "256", "memory": "512", "network_mode": "awsvpc", "requires_compatibilities": ["FARGATE"],
-                       "execution_role_arn": None, "task_role_arn": None, "runtime_platform": None, "volumes": None,
-                       "tags": None, "purge_tags": True}
-
-    def client(self, _service, retry_decorator=None):
-        return RetryingBotoClientWrapper(self._client, retry_decorator)   # as AnsibleAWSModule.client wraps it
-
-    def fail_json_aws(self, error, msg):
-        raise AssertionError(f"{msg}: {error}")
-
-
 def stubbed(state="present"):
-    client = botocore.session.get_session().create_client("ecs", region_name="us-east-1", aws_access_key_id="k",
-                                                          aws_secret_access_key="s")
-    return Stubber(client), TaskDefinition(FakeModule(client, state))
+    """test_resource's FakeModule with a task definition's parameters, and its ECS stubber."""
+    module = FakeModule({"family": "web", "state": state, "container_definitions": [{"name": "app", "image": "nginx:1"}],
+                         "cpu": "256", "memory": "512", "network_mode": "awsvpc", "requires_compatibilities": ["FARGATE"],
+                         "execution_role_arn": None, "task_role_arn": None, "runtime_platform": None, "volumes": None,
+                         "tags": None, "purge_tags": True})
+    return module.stubber("ecs"), TaskDefinition(module)
 
 
 def arn(revision):
