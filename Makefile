@@ -11,6 +11,12 @@ EMULATOR := $(PY) scripts/emulator.py
 ENV ?= dev
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Python keeps the bytecode of what it imports (__pycache__), compiled once. An environment that sets
+# PYTHONDONTWRITEBYTECODE (many CI images do, and this machine does) together with pip's --no-compile
+# below would have every ansible-playbook run, every module import and every local endpoint compile
+# ansible-core, Jinja, boto3, botocore and moto from source again: about 3 s of each playbook run here
+# (docs/performance.md).
+unexport PYTHONDONTWRITEBYTECODE
 PYTEST_WORKERS ?= 2
 # More pytest arguments for make test, e.g. PYTEST_ARGS=--store-durations to refresh tests/durations.json.
 PYTEST_ARGS ?=
