@@ -38,6 +38,7 @@ import contextlib
 
 try:
     import botocore
+    import botocore.waiter
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
@@ -136,10 +137,31 @@ class ServiceCalls:
         is as the waiter wants it, failing after ``timeout`` s with what it waited for: ``what`` did not become
         ``state`` (by default the waiter's last word: ``services_stable``, stable)."""
         try:
-            wait_through_throttling(self.client.get_waiter(waiter_name), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
+            wait_through_throttling(self.waiter(waiter_name), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
                                     **params)
         except botocore.exceptions.WaiterError as e:
             self.module.fail_json_aws(e, msg=f"{what} did not become {state or waiter_name.split('_')[-1]} within {timeout} s")
+
+    def waiter(self, waiter_name):
+        """The client's ``waiter_name``, with the service's not-found answers given a meaning where the waiter
+        gives them none: for a waiter of a deletion (``*_deleted``, ``*_inactive``) the resource is gone, for
+        any other one it is not visible yet and is polled again. Right after a create a describe may not find
+        what was just made (eventual consistency); botocore's own waiters (RDS's ``db_cluster_available``,
+        ``db_instance_available``) fail at that first answer, amazon.aws's waiters retry it
+        (``module_utils/waiters.py``)."""
+        waiter = self.client.get_waiter(waiter_name)
+        config = waiter.config
+        acceptors = [{"state": a.state, "matcher": a.matcher, "expected": a.expected, **({"argument": a.argument} if a.argument else {})}
+                     for a in config.acceptors]
+        answered = {a["expected"] for a in acceptors if a["matcher"] == "error"}
+        unanswered = [code for code in self.not_found if code not in answered]
+        if not unanswered:
+            return waiter
+        gone = "success" if waiter_name.endswith(("_deleted", "_inactive")) else "retry"
+        acceptors += [{"state": gone, "matcher": "error", "expected": code} for code in unanswered]
+        model = botocore.waiter.WaiterModel({"version": 2, "waiters": {waiter.name: {
+            "operation": config.operation, "delay": config.delay, "maxAttempts": config.max_attempts, "acceptors": acceptors}}})
+        return botocore.waiter.create_waiter_with_client(waiter.name, model, self.client)
 
     def _answer(self, error, missing, exists, answers=None):
         """The value given for a not-found, already-exists or ``answers`` error; any other error goes on up."""

@@ -92,6 +92,46 @@ def test_another_service_s_not_found_code_is_a_failure_even_with_a_missing_value
             calls.call("delete topic", "delete_topic", missing=None, TopicArn=TOPIC_ARN)
 
 
+@pytest.fixture
+def no_pause(monkeypatch):
+    """The waiters poll without sleeping."""
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+
+
+def test_a_wait_for_a_resource_just_created_polls_again_while_the_service_does_not_find_it(no_pause):
+    module = FakeModule()
+    calls = ServiceCalls(module, "rds")
+    with module.stubber("rds") as stubber:
+        stubber.add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault")
+        stubber.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "creating"}]})
+        stubber.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "app-dev", "Status": "available"}]})
+        calls.wait("db_cluster_available", "The DB cluster app-dev", 60, 1, DBClusterIdentifier="app-dev")
+        stubber.assert_no_pending_responses()
+
+
+def test_a_wait_still_fails_at_once_on_another_error_and_at_its_timeout_naming_what_it_waited_for(no_pause):
+    module = FakeModule()
+    calls = ServiceCalls(module, "rds")
+    with module.stubber("rds") as stubber:
+        stubber.add_client_error("describe_db_clusters", service_error_code="AccessDenied")
+        with pytest.raises(Failed, match="^The DB cluster app-dev did not become available within 60 s: .*AccessDenied"):
+            calls.wait("db_cluster_available", "The DB cluster app-dev", 60, 1, DBClusterIdentifier="app-dev")
+        for _ in range(2):
+            stubber.add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault")
+        with pytest.raises(Failed, match="^The DB cluster app-dev did not become available within 2 s"):
+            calls.wait("db_cluster_available", "The DB cluster app-dev", 2, 1, DBClusterIdentifier="app-dev")
+        stubber.assert_no_pending_responses()
+
+
+def test_a_wait_for_a_deletion_takes_the_service_s_not_found_as_gone(no_pause):
+    module = FakeModule()
+    calls = ServiceCalls(module, "ecs")
+    with module.stubber("ecs") as stubber:
+        stubber.add_client_error("describe_services", service_error_code="ClusterNotFoundException")
+        calls.wait("services_inactive", "The service app-dev", 60, 1, cluster="app-dev", services=["app-dev"])
+        stubber.assert_no_pending_responses()
+
+
 def test_an_already_exists_code_is_the_exists_value_and_an_access_error_fails():
     module = FakeModule()
     calls = ServiceCalls(module, "logs")
