@@ -132,17 +132,22 @@ class ServiceCalls:
             except botocore.exceptions.ClientError as e:
                 return self._answer(e, missing, _RAISE, answers)
 
-    def wait(self, waiter_name, what, timeout, delay, state=None, **params):
+    def wait(self, waiter_name, what, timeout, delay, state=None, failures=(), explain=None, **params):
         """Waits (the client's ``waiter_name``, polled every ``delay`` s, through throttling) until ``what``
         is as the waiter wants it, failing after ``timeout`` s with what it waited for: ``what`` did not become
-        ``state`` (by default the waiter's last word: ``services_stable``, stable)."""
+        ``state`` (by default the waiter's last word: ``services_stable``, stable).
+
+        ``failures``: more acceptors (botocore's waiter shape, without ``state``) that end the wait as a failure
+        as soon as one matches - what the waiter would otherwise wait out until the timeout. ``explain``: called
+        when the wait fails, its text (why, read from AWS) ends the failure's message."""
         try:
-            wait_through_throttling(self.waiter(waiter_name), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
+            wait_through_throttling(self.waiter(waiter_name, failures), WaiterConfig={"Delay": delay, "MaxAttempts": max(1, timeout // delay)},
                                     **params)
         except botocore.exceptions.WaiterError as e:
-            self.module.fail_json_aws(e, msg=f"{what} did not become {state or waiter_name.split('_')[-1]} within {timeout} s")
+            msg = f"{what} did not become {state or waiter_name.split('_')[-1]} within {timeout} s"
+            self.module.fail_json_aws(e, msg=msg + (explain() if explain else ""))
 
-    def waiter(self, waiter_name):
+    def waiter(self, waiter_name, failures=()):
         """The client's ``waiter_name``, with the service's not-found answers given a meaning where the waiter
         gives them none: for a waiter of a deletion (``*_deleted``, ``*_inactive``) the resource is gone, for
         any other one it is not visible yet and is polled again. Right after a create a describe may not find
@@ -155,10 +160,11 @@ class ServiceCalls:
                      for a in config.acceptors]
         answered = {a["expected"] for a in acceptors if a["matcher"] == "error"}
         unanswered = [code for code in self.not_found if code not in answered]
-        if not unanswered:
+        if not unanswered and not failures:
             return waiter
         gone = "success" if waiter_name.endswith(("_deleted", "_inactive")) else "retry"
         acceptors += [{"state": gone, "matcher": "error", "expected": code} for code in unanswered]
+        acceptors = [dict(failure, state="failure") for failure in failures] + acceptors
         model = botocore.waiter.WaiterModel({"version": 2, "waiters": {waiter.name: {
             "operation": config.operation, "delay": config.delay, "maxAttempts": config.max_attempts, "acceptors": acceptors}}})
         return botocore.waiter.create_waiter_with_client(waiter.name, model, self.client)

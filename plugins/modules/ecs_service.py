@@ -204,6 +204,11 @@ options:
         stopped and rolled back leaves the service stable too, on the previous task definition, and is
         gone (or C(FAILED)); the module then fails, saying so, naming both task definitions and quoting the
         service's latest events, and reports C(rollout=rolled_back).
+      - A deployment the circuit breaker stopped with nothing to roll back to (the service's first one, whose
+        tasks cannot start - an image that was never pushed, for instance) ends the wait at once instead of
+        at O(wait_timeout). When the service does not become stable, the failure says why its tasks stopped
+        (C(DescribeTasks) C(stoppedReason) and the containers' reasons, for example
+        C(CannotPullContainerError)), how many run of how many desired, and its latest events.
     type: bool
     default: false
   wait_timeout:
@@ -214,7 +219,7 @@ options:
 notes:
   - The AWS calls are C(DescribeServices) (with tags), C(DescribeTaskDefinition), C(CreateService),
     C(UpdateService) (with only the fields that differ), C(TagResource), C(UntagResource) and
-    C(DeleteService).
+    C(DeleteService); when a wait fails, C(ListTasks) and C(DescribeTasks) of its stopped tasks.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -758,6 +763,53 @@ def rollback_message(name, asked_arn, service):
     )
 
 
+# What ends a wait for a stable service early: a PRIMARY deployment the circuit breaker marked FAILED. When it
+# has a completed deployment to go back to, ECS starts a new PRIMARY (the rollback) and the service becomes
+# stable on it (rollout_outcome); a first deployment has none, stays PRIMARY and FAILED, and ECS stops
+# starting its tasks: services_stable would wait out its whole timeout.
+FAILED_PRIMARY = {"matcher": "pathAny", "argument": "services[].deployments[?status == 'PRIMARY'][].rolloutState",
+                  "expected": "FAILED"}
+# How many of the service's stopped tasks a failed wait reads (one DescribeTasks call).
+STOPPED_TASKS_READ = 100
+
+
+def stop_reason(task):
+    """Why one task stopped (a DescribeTasks task): its stoppedReason, and each container's reason that says more."""
+    reasons = [task.get("stoppedReason") or task.get("stopCode") or "(no reason given)"]
+    for container in task.get("containers") or []:
+        reason = container.get("reason")
+        if reason and not any(reason in known for known in reasons):
+            reasons.append(f"container {container.get('name')}: {reason}")
+    return "; ".join(reasons)
+
+
+def stopped_reasons(tasks):
+    """The distinct reasons ``tasks`` (DescribeTasks) stopped, most recent first, each with how many tasks it stopped."""
+    counts = {}
+    for task in sorted(tasks, key=lambda t: str(as_text(t.get("stoppedAt")) or ""), reverse=True):
+        reason = stop_reason(task)
+        counts[reason] = counts.get(reason, 0) + 1
+    return [f"{count} task{'s' if count > 1 else ''}: {reason}" for reason, count in counts.items()]
+
+
+def unstable_explanation(service, tasks):
+    """What a failure to become stable adds to its message: the counts, a failed deployment, why the tasks
+    stopped and the latest events. ``service``: DescribeServices (None when gone); ``tasks``: its stopped tasks."""
+    parts = []
+    if service:
+        parts.append(f"{service.get('runningCount', 0)} of {service.get('desiredCount', 0)} desired tasks run")
+        primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
+        if primary and primary[0].get("rolloutState") == "FAILED":
+            parts.append("its deployment failed (" + (primary[0].get("rolloutStateReason") or "circuit breaker") + ")")
+    reasons = stopped_reasons(tasks)
+    parts.append("stopped tasks, most recent first: " + " | ".join(reasons) if reasons else
+                 "no stopped task to read (ECS lists a service's stopped tasks for about an hour)")
+    events = [e.get("message") for e in ((service or {}).get("events") or [])[:3] if e.get("message")]
+    if events:
+        parts.append("latest service events: " + " | ".join(events))
+    return ": " + "; ".join(parts)
+
+
 def waiter_config(timeout):
     """WaiterConfig for a boto3 waiter that gives up after about ``timeout`` seconds."""
     timeout = max(1, int(timeout))
@@ -866,8 +918,22 @@ class Service(Resource):
 
     def wait(self, waiter_name, state=None):
         timeout = self.params["wait_timeout"]
+        stable = waiter_name == "services_stable"
         self.aws.wait(waiter_name, self.what, timeout, waiter_config(timeout)["Delay"], state=state, cluster=self.cluster,
-                      services=[self.name])
+                      services=[self.name], failures=[FAILED_PRIMARY] if stable else (),
+                      explain=self.why_unstable if stable else None)
+
+    def why_unstable(self):
+        """unstable_explanation of the service as it is now and of its latest stopped tasks."""
+        listed = self.aws.call(f"list the stopped tasks of {self.what}", "list_tasks", missing={},
+                               answers={"AccessDeniedException": {}}, cluster=self.cluster, serviceName=self.name,
+                               desiredStatus="STOPPED", maxResults=STOPPED_TASKS_READ)
+        arns = listed.get("taskArns") or []
+        tasks = []
+        if arns:
+            tasks = self.aws.call(f"describe the stopped tasks of {self.what}", "describe_tasks", missing={},
+                                  answers={"AccessDeniedException": {}}, cluster=self.cluster, tasks=arns).get("tasks") or []
+        return unstable_explanation(self.describe(), tasks)
 
     def apply(self, decision, current):
         after = decision["after"]

@@ -19,9 +19,13 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.ecs_service imp
     rollout_outcome,
     same_task_definition,
     service_result,
+    stop_reason,
+    stopped_reasons,
+    unstable_explanation,
     update_arguments,
     waiter_config,
 )
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import Failed
 from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 PREFIX = "arn:aws:ecs:us-east-1:123456789012:task-definition/"
@@ -544,3 +548,107 @@ def test_a_forced_deployment_is_skipped_for_tasks_deployed_since_the_time_asked(
 def test_a_time_that_is_not_iso_8601_is_refused():
     _stubber, service = stubbed(**dict(FORCED, unless_deployed_since="yesterday"))
     assert service.plan(raw_service())["problem"].startswith("unless_deployed_since 'yesterday' is not a time in ISO 8601")
+
+
+# ---- a wait that does not end stable: why (issue 22, the first-deploy image trap) -------------------------
+
+PULL = ("CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to resolve ref "
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/nestjs-playground:latest: not found")
+TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/dev/"
+
+
+def stopped_task(ident, minute, reason=PULL, containers=None):
+    return {"taskArn": TASK_ARN + ident, "lastStatus": "STOPPED", "stopCode": "TaskFailedToStart", "stoppedReason": reason,
+            "stoppedAt": datetime.datetime(2026, 12, 4, 9, minute, tzinfo=datetime.timezone.utc),
+            "containers": containers if containers is not None else [{"name": "api", "reason": PULL}]}
+
+
+def test_a_container_reason_the_task_reason_already_says_is_not_repeated():
+    assert stop_reason(stopped_task("1", 0)) == PULL
+    task = stopped_task("2", 0, reason="Essential container in task exited",
+                        containers=[{"name": "api", "reason": "OutOfMemoryError: Container killed due to memory usage"}])
+    assert stop_reason(task) == ("Essential container in task exited; container api: OutOfMemoryError: "
+                                 "Container killed due to memory usage")
+    assert stop_reason({"stopCode": "TaskFailedToStart"}) == "TaskFailedToStart"
+
+
+def test_stopped_reasons_are_counted_once_each_most_recent_first():
+    tasks = [stopped_task("1", 1), stopped_task("2", 3, reason="Scaling activity initiated by deployment", containers=[]),
+             stopped_task("3", 2)]
+    assert stopped_reasons(tasks) == ["1 task: Scaling activity initiated by deployment", "2 tasks: " + PULL]
+
+
+def test_the_explanation_gives_the_counts_a_failed_deployment_the_reasons_and_the_events():
+    service = raw_service(desiredCount=2, runningCount=0,
+                          deployments=[dict(deployment("ecs-svc/1", "PRIMARY", REV1, "FAILED"),
+                                            rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")],
+                          events=[{"message": "(service api) has started 2 tasks: (task 1) (task 2)."}])
+    assert unstable_explanation(service, [stopped_task("1", 1)]) == (
+        ": 0 of 2 desired tasks run; its deployment failed (ECS deployment circuit breaker: tasks failed to start.); "
+        "stopped tasks, most recent first: 1 task: " + PULL + "; latest service events: (service api) has started 2 tasks: "
+        "(task 1) (task 2).")
+    assert unstable_explanation(None, []) == (
+        ": no stopped task to read (ECS lists a service's stopped tasks for about an hour)")
+
+
+def expect_the_stopped_tasks(stubber, service_now, tasks):
+    """The reads of a failed wait: the stopped tasks' ARNs, the tasks, the service as it is."""
+    stubber.add_response("list_tasks", {"taskArns": [t["taskArn"] for t in tasks]},
+                         expected_params={"cluster": "dev", "serviceName": "api", "desiredStatus": "STOPPED", "maxResults": 100})
+    stubber.add_response("describe_tasks", {"tasks": tasks},
+                         expected_params={"cluster": "dev", "tasks": [t["taskArn"] for t in tasks]})
+    stubber.add_response("describe_services", {"services": [service_now]})
+
+
+def test_a_first_deployment_the_circuit_breaker_failed_ends_the_wait_at_once_with_why_its_tasks_stopped(monkeypatch):
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+    stubber, service = stubbed(wait=True, wait_timeout=600)
+    failed = raw_service(desiredCount=2, runningCount=0,
+                         deployments=[dict(deployment("ecs-svc/1", "PRIMARY", REV1, "FAILED"),
+                                           rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.")])
+    pending = raw_service(desiredCount=2, runningCount=0, deployments=[deployment("ecs-svc/1", "PRIMARY", REV1, "IN_PROGRESS")])
+    stubber.add_response("describe_services", {"services": [pending]})   # polled again
+    stubber.add_response("describe_services", {"services": [failed]})    # FAILED: no more polls, not 40 of them
+    expect_the_stopped_tasks(stubber, failed, [stopped_task("1", 1), stopped_task("2", 2)])
+    with stubber, pytest.raises(Failed) as failure:
+        service.wait("services_stable")
+    stubber.assert_no_pending_responses()
+    message = str(failure.value)
+    assert message.startswith("ECS service api did not become stable within 600 s: 0 of 2 desired tasks run; its deployment "
+                              "failed (ECS deployment circuit breaker: tasks failed to start.); stopped tasks, most recent "
+                              "first: 2 tasks: " + PULL)
+    assert "terminal failure state" in message   # botocore's own words come last
+
+
+def test_a_wait_that_times_out_says_why_the_tasks_stopped(monkeypatch):
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+    stubber, service = stubbed(wait=True, wait_timeout=2)   # polled every second: two polls
+    pending = raw_service(desiredCount=1, runningCount=0, deployments=[deployment("ecs-svc/1", "PRIMARY", REV1, "IN_PROGRESS")])
+    for _ in range(2):
+        stubber.add_response("describe_services", {"services": [pending]})
+    expect_the_stopped_tasks(stubber, pending, [stopped_task("1", 1)])
+    with stubber, pytest.raises(Failed, match=r"^ECS service api did not become stable within 2 s: 0 of 1 desired tasks run; "
+                                              r"stopped tasks, most recent first: 1 task: CannotPullContainerError: .*Max attempts exceeded"):
+        service.wait("services_stable")
+    stubber.assert_no_pending_responses()
+
+
+def test_stopped_tasks_that_cannot_be_read_leave_the_failure_as_it_was(monkeypatch):
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+    stubber, service = stubbed(wait=True, wait_timeout=1)
+    pending = raw_service(desiredCount=1, runningCount=0)
+    stubber.add_response("describe_services", {"services": [pending]})
+    stubber.add_client_error("list_tasks", "AccessDeniedException")
+    stubber.add_response("describe_services", {"services": [pending]})
+    with stubber, pytest.raises(Failed, match=r"within 1 s: 0 of 1 desired tasks run; no stopped task to read"):
+        service.wait("services_stable")
+    stubber.assert_no_pending_responses()
+
+
+def test_a_wait_for_the_deletion_reads_no_stopped_task(monkeypatch):
+    monkeypatch.setattr("botocore.waiter.time.sleep", lambda seconds: None)
+    stubber, service = stubbed(state="absent", wait=True, wait_timeout=1)
+    stubber.add_response("describe_services", {"services": [raw_service(status="DRAINING")]})
+    with stubber, pytest.raises(Failed, match=r"^ECS service api did not become INACTIVE within 1 s: .*Max attempts"):
+        service.wait("services_inactive", "INACTIVE")
+    stubber.assert_no_pending_responses()
