@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status plan down test test-fast lint unit integration sanity units ansible-test-gates docs bench durations
+.PHONY: help setup demo status plan down test test-fast fast-checks fast-site lint unit integration sanity units ansible-test-gates docs bench durations
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
@@ -119,11 +119,18 @@ integration: setup
 
 # The edit-run loop: the whole of make test is the routine before a commit lands. The unit tests of
 # plugins/ run once, under ansible-test units (here and in make test); make unit runs them with pytest.
+# Two lanes, as make test's gates: the checks without AWS beside the site scenario (-O: each lane's output
+# whole when it ends).
 test-fast: setup
+	$(MAKE) --no-print-directory -j2 -O fast-checks fast-site
+
+fast-checks: setup
 	yamllint --strict .
 	ansible-lint
 	pytest tests/unit --ignore=tests/unit/plugins
 	$(PY) scripts/run_ansible_test.py units
+
+fast-site: setup
 	pytest tests/integration/test_site_dev.py
 
 # The gates before the suite run in two lanes, each mostly on one core: the linters beside ansible-test
