@@ -70,6 +70,7 @@ NOT_FOUND_CODES = {
 
 # The codes each service answers for a create whose resource another caller created first.
 ALREADY_EXISTS_CODES = {
+    "ecr": ("RepositoryAlreadyExistsException",),
     "elbv2": ("DuplicateLoadBalancerName",),
     "ec2": ("InvalidGroup.Duplicate",),
     "iam": ("EntityAlreadyExists",),

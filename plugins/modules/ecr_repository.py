@@ -138,6 +138,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcrTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
@@ -235,11 +236,15 @@ class Repository(Resource):
         after = decision["after"]
         state = dict(current or {}, **after)
         if decision["create"]:
-            repo = self.aws.call(f"create {self.what}", "create_repository", repositoryName=self.name,
-                                 imageTagMutability=after["image_tag_mutability"],
-                                 imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
-                                 tags=self.tags.tags_at_create(after["tags"]))["repository"]
-            state = repository_state(repo, after["tags"], after["lifecycle_policy"])
+            # Created meanwhile by another run - the repository is shared by the environments of one account, which
+            # converge at the same time (several hosts of one inventory): converge it like any existing one.
+            created = self.aws.call(f"create {self.what}", "create_repository", exists=None, repositoryName=self.name,
+                                    imageTagMutability=after["image_tag_mutability"],
+                                    imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
+                                    tags=self.tags.tags_at_create(after["tags"]))
+            if created is None:
+                return CHANGED_MEANWHILE
+            state = repository_state(created["repository"], after["tags"], after["lifecycle_policy"])
         for field in decision["fields"]:
             self.write(field, after[field])
         if not decision["create"]:

@@ -168,3 +168,23 @@ def test_plan_does_not_mutate_current():
     snapshot = copy.deepcopy(current)
     plan(full_desired(scan_on_push=False, purge_lifecycle_policy=True, lifecycle_policy=None), current, {"X": "1"}, True)
     assert current == snapshot
+
+
+# ---- the Resource, against a stubbed client -------------------------------------------------------
+
+def test_a_repository_another_environment_created_meanwhile_is_planned_again_not_a_failure():
+    """dev and qa of one account share the repository and converge at once (two hosts of one inventory): the second
+    CreateRepository answers RepositoryAlreadyExistsException, which is CHANGED_MEANWHILE, so run() describes again."""
+    from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
+    from ansible_collections.nestjs_playground.infra.plugins.modules.ecr_repository import Repository
+    from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
+
+    module = FakeModule(dict(params(image_tag_mutability="MUTABLE", scan_on_push=True, lifecycle_policy=POLICY),
+                             name="nestjs-playground", state="present", tags=TAGS, purge_tags=True))
+    repository = Repository(module)
+    decision = repository.plan(None)
+    stubber = module.stubber("ecr")
+    stubber.add_client_error("create_repository", "RepositoryAlreadyExistsException")
+    with stubber:
+        assert repository.apply(decision, None) is CHANGED_MEANWHILE
+    stubber.assert_no_pending_responses()
