@@ -218,6 +218,73 @@ def create_load_balancer_once_per_name():
     ELBv2Backend.create_load_balancer = create_load_balancer
 
 
+def imported_names(stack):
+    """The export names a stack's template imports (``Fn::ImportValue`` of a name, or of an ``Fn::Sub`` of the
+    stack's parameters: what the CDK templates of tests/integration/cdk/ use)."""
+    names = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Fn::ImportValue":
+                    name = value.get("Fn::Sub") if isinstance(value, dict) else value
+                    if isinstance(name, str):
+                        for parameter, given in (stack.parameters or {}).items():
+                            name = name.replace("${" + parameter + "}", str(given))
+                        names.append(name)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(stack.template_dict)
+    return names
+
+
+def cloudformation_list_imports():
+    """CloudFormation's ListImports, which moto does not implement: the live stacks importing an export, and
+    AWS's ValidationError when none does (docs/emulator-gaps.md, "CDK takeover")."""
+    from moto.cloudformation.exceptions import ValidationError   # pylint: disable=import-outside-toplevel
+    from moto.cloudformation.responses import CloudFormationResponse   # pylint: disable=import-outside-toplevel
+    from moto.core.responses import ActionResult   # pylint: disable=import-outside-toplevel
+
+    def list_imports(self):
+        export_name = self._get_param("ExportName")   # pylint: disable=protected-access
+        importers = sorted(stack.name for stack in self.cloudformation_backend.stacks.values()
+                           if not stack.status.startswith("DELETE_COMPLETE") and export_name in imported_names(stack))
+        if not importers:
+            raise ValidationError(message=f"Export '{export_name}' is not imported by any stack.")
+        return ActionResult({"Imports": importers})
+
+    CloudFormationResponse.list_imports = list_imports
+
+
+POLICIES = ("DeletionPolicy", "UpdateReplacePolicy")
+
+
+def cloudformation_policy_only_changes_update_nothing():
+    """moto's ``ResourceMap.build_resource_diff``, where a resource whose template differs only in its
+    ``DeletionPolicy``/``UpdateReplacePolicy`` is not modified, as on AWS (a policy is CloudFormation's, not the
+    resource's). moto "updates" it, and a type it cannot update (a load balancer, a listener) is lost from the
+    stack: its outputs then fail (docs/emulator-gaps.md, "CDK takeover")."""
+    from moto.cloudformation.parsing import ResourceMap   # pylint: disable=import-outside-toplevel
+
+    original = ResourceMap.build_resource_diff
+
+    def without_policies(resource):
+        return {key: value for key, value in resource.items() if key not in POLICIES} if isinstance(resource, dict) else resource
+
+    @functools.wraps(original)
+    def build_resource_diff(self, other_template, *args, **kwargs):
+        diff = original(self, other_template, *args, **kwargs)
+        old, new = self._resource_json_map, other_template["Resources"]   # pylint: disable=protected-access
+        diff["Modify"] = [name for name in diff["Modify"] if without_policies(old.get(name)) != without_policies(new.get(name))]
+        return diff
+
+    ResourceMap.build_resource_diff = build_resource_diff
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -227,6 +294,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     delete_automated_cluster_snapshots_with_their_cluster()
     create_load_balancer_once_per_name()
+    cloudformation_list_imports()
+    cloudformation_policy_only_changes_update_nothing()
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True
     run_simple(args.host, args.port, SnapshotApplication(application), threaded=True, request_handler=MotoRequestHandler)
