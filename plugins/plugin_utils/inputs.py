@@ -468,13 +468,13 @@ FILTER_PATTERN_LENGTH = 1024
 
 
 def error_log_problems(v):
-    """The app-error-logs alarm and its metric filter: a count of at least 0, a period of 1 to 1440 minutes, a
+    """The app-error-logs and scheduler-error-logs alarms and their metric filters: a count of at least 0, a period of 1 to 1440 minutes, a
     pattern that is not empty (it would count every line) and that CloudWatch Logs takes."""
     problems = []
-    number = _number(v.get("monitoring_error_log_threshold"), "int")
-    if number is not None and number < 0:
-        problems.append(f"monitoring_error_log_threshold '{v['monitoring_error_log_threshold']}' is not valid: it must be a whole number of "
-                        "error lines, 0 (any error line) or more.")
+    for name in ("monitoring_error_log_threshold", "monitoring_scheduler_error_log_threshold"):   # the application's, the scheduler's
+        number = _number(v.get(name), "int")
+        if number is not None and number < 0:
+            problems.append(f"{name} '{v[name]}' is not valid: it must be a whole number of error lines, 0 (any error line) or more.")
     number = _number(v.get("monitoring_error_log_period_minutes"), "int")
     if number is not None and not 1 <= number <= ALARM_MINUTES:
         problems.append(f"monitoring_error_log_period_minutes '{v['monitoring_error_log_period_minutes']}' is not valid: it must be a whole "

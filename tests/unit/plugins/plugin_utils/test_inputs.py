@@ -46,6 +46,7 @@ VALID = {
     "monitoring_sns_topic_name": "nestjs-playground-dev-alarms", "monitoring_cpu_threshold": 80, "monitoring_database_cpu_threshold": 80,
     "monitoring_database_connections_threshold": "151", "monitoring_http_5xx_threshold": 10,
     "monitoring_memory_threshold": 80, "monitoring_error_log_threshold": 10, "monitoring_error_log_period_minutes": 5,
+    "monitoring_scheduler_error_log_threshold": 5,
     "monitoring_error_log_filter_pattern": '{ ($.level = "error") || ($.level = "fatal") }',
     "monitoring_scheduler_task_exits_minutes": 2, "monitoring_scheduler_task_exits_window_minutes": 15,
 }
@@ -169,6 +170,9 @@ BAD = {
                                    "monitoring_memory_threshold '100' is not valid: it must be a percentage above 0 and below 100"),
     "an error-line threshold below 0": ({"monitoring_error_log_threshold": -1},
                                         "monitoring_error_log_threshold '-1' is not valid: it must be a whole number of error lines, 0"),
+    "a scheduler error-line threshold below 0": ({"monitoring_scheduler_error_log_threshold": -2},
+                                                  "monitoring_scheduler_error_log_threshold '-2' is not valid: it must be a whole "
+                                                  "number of error lines, 0"),
     "an error-line period of 0 minutes": ({"monitoring_error_log_period_minutes": 0},
                                           "monitoring_error_log_period_minutes '0' is not valid: it must be a whole number of minutes from 1 to 1440"),
     "an error-line period over a day": ({"monitoring_error_log_period_minutes": 1441}, "monitoring_error_log_period_minutes '1441' is not valid"),
