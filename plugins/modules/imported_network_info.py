@@ -62,6 +62,18 @@ options:
     description:
       - When given, the credentials in use must belong to this AWS account.
     type: str
+  cloudformation_stacks:
+    description:
+      - Names of CloudFormation stacks that must not exist - the CDK app's stacks of this environment
+        (C(${appName}-${environment}-${stackType})), which own resources of the same names as those the roles
+        manage. Each one found (in any status but C(DELETE_COMPLETE)) is a problem naming the stack, its status
+        and each of its resources (type, logical id, physical id), with the way out - the takeover
+        (C(playbooks/adopt_cdk.yml)).
+      - Costs one C(ListStacks) call when none exists, and one C(ListStackResources) call per stack found.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -180,6 +192,22 @@ parameters:
   returned: always
   type: list
   elements: str
+cloudformation_stacks:
+  description: The stacks of O(cloudformation_stacks) found, with their resources (only on failure).
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The stack's name.
+      type: str
+    status:
+      description: Its status.
+      type: str
+    resources:
+      description: Its resources, each with C(type), C(logical_id) and C(physical_id) (empty when CloudFormation has none).
+      type: list
+      elements: dict
 problems:
   description: Every problem found, one sentence each (only on failure).
   returned: failure
@@ -193,6 +221,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 
+# Every stack status but DELETE_COMPLETE: a stack in any of them still owns its resources.
+LIVE_STACK_STATUSES = [
+    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE",
+    "DELETE_IN_PROGRESS", "DELETE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
+    "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS",
+    "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+]
+TAKEOVER_HINT = (
+    "Nothing was changed. These stacks are the CDK app's: a run would change resources CloudFormation still owns (the next "
+    "cdk deploy or stack rollback fights it), create a second, empty database beside the stack's cluster and move DNS to a "
+    "new load balancer. Take the environment over first: ansible-playbook playbooks/adopt_cdk.yml -i <inventory> (--check "
+    "shows the plan; docs/migration-from-cdk.md). If these stacks are not this environment's, set cdk_stack_names to the "
+    "stacks to look for ([] looks for none)."
+)
 JWT_HINT = 'aws ssm put-parameter --name "{name}" --type "SecureString" --value "your-secure-jwt-secret-key"'
 
 
@@ -337,6 +380,23 @@ def parameter_problems(required, existing):
     ]
 
 
+def stack_problems(stacks):
+    """One problem per CloudFormation stack found (its status and every resource), then the way out; none without stacks."""
+    problems = []
+    for stack in stacks:
+        resources = "; ".join(
+            f"{r['type']} {r['logical_id']}" + (f" = {r['physical_id']}" if r["physical_id"] else "") for r in stack["resources"]
+        ) or "no resource"
+        problems.append(f"CloudFormation stack {stack['name']} ({stack['status']}) owns: {resources}.")
+    return problems + [TAKEOVER_HINT] if problems else []
+
+
+def stack_resources(summaries):
+    """ListStackResources' summaries as {type, logical_id, physical_id}, in the stack's order."""
+    return [{"type": r["ResourceType"], "logical_id": r["LogicalResourceId"], "physical_id": r.get("PhysicalResourceId") or ""}
+            for r in summaries]
+
+
 class NetworkReader(Reader):
     """The read calls of the import, through each service's ``resource.ServiceCalls`` (module_utils/deployment.py):
     retried through throttling, an error fails the module with what was being read."""
@@ -361,6 +421,22 @@ class NetworkReader(Reader):
                                           answers=dict.fromkeys(("NoSuchHostedZone", "InvalidInput")), Id=zone_id)
         return None if zone is None else zone["HostedZone"]["Name"].rstrip(".")
 
+    def stacks(self, names):
+        """The stacks of ``names`` that exist, each with its resources: one ListStacks call when there is none."""
+        if not names:
+            return []
+        cloudformation = self.calls("cloudformation")
+        summaries = cloudformation.pages("list the CloudFormation stacks", "list_stacks", StackStatusFilter=LIVE_STACK_STATUSES)
+        found = []
+        for summary in sorted(summaries["StackSummaries"], key=lambda s: names.index(s["StackName"]) if s["StackName"] in names else -1):
+            if summary["StackName"] not in names:
+                continue
+            listed = cloudformation.pages(f"list the resources of the CloudFormation stack {summary['StackName']}", "list_stack_resources",
+                                          answers={"ValidationError": {"StackResourceSummaries": []}}, StackName=summary["StackId"])
+            found.append({"name": summary["StackName"], "status": summary["StackStatus"],
+                          "resources": stack_resources(listed["StackResourceSummaries"])})
+        return found
+
     def existing_parameters(self, names):
         found = set()
         for start in range(0, len(names), 50):
@@ -380,6 +456,7 @@ def main():
         certificate_arn=dict(type="str"),
         required_parameters=dict(type="list", elements="str", default=[]),
         expected_account_id=dict(type="str"),
+        cloudformation_stacks=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -438,6 +515,12 @@ def main():
             msg="The existing resources this environment builds on are not usable:\n- " + "\n- ".join(problems),
             problems=problems,
         )
+    # After the network's own problems (a wrong account or VPC is fixed first): stacks that own what the roles manage.
+    stacks = reader.stacks(params["cloudformation_stacks"])
+    if stacks:
+        problems = stack_problems(stacks)
+        module.fail_json(msg="This environment's resources are owned by the CDK app's CloudFormation stacks:\n- " + "\n- ".join(problems),
+                         problems=problems, cloudformation_stacks=stacks)
     module.exit_json(changed=False, **result)
 
 

@@ -87,7 +87,7 @@ PREFIX = "nestjs_playground.infra direct execution:"
 # the list to their ``client("...")`` calls). Their models are read once, before the first worker forks:
 # 0.36 s on the 2-core machine, of which EC2's model is 0.2 s (docs/performance.md).
 AWS_SERVICES = (
-    "acm", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
+    "acm", "application-autoscaling", "cloudformation", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs",
     "rds", "route53", "secretsmanager", "sns", "ssm", "sts",
 )
 

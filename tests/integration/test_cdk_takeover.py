@@ -7,6 +7,7 @@ such an environment before any change, naming every stack and resource.
 """
 
 import json
+import os
 
 import pytest
 
@@ -23,10 +24,24 @@ EXPORTS = ("vpc-id", "hosted-zone-id", "domain-name", "certificate-arn", "db-end
            "ecr-uri", "ecr-name", "ecr-arn", "alb-dns", "app-url", "ecs-cluster", "ecs-service", "scheduler-service")
 
 
+WITH_SCHEDULER = {"schedule_task_cleanup_cron": "0 2 * * *"}
+
+
 @pytest.fixture(scope="module")
 def cdk(ansible, tmp_path_factory):
     lz = landing_zone(ansible, tmp_path_factory.mktemp("landing-zone"))
     return {"lz": lz, "app": deploy_cdk_app(ansible, lz)}
+
+
+@pytest.fixture(scope="module")
+def refused(cdk, ansible_recorded, recorded):
+    """site.yml and plan.yml against the live CDK environment, through the recording proxy."""
+    runs = {}
+    for name, playbook in (("site", "site.yml"), ("plan", "playbooks/plan.yml")):
+        mark = recorded.mark()
+        run = ansible_recorded.playbook(playbook, extra_vars=[cdk["lz"], WITH_SCHEDULER])
+        runs[name] = {"run": run, "calls": recorded.calls(mark), "writes": recorded.mutating_calls(mark)}
+    return runs
 
 
 # The fixture: the CDK app as CloudFormation deployed it ------------------------------------------------------
@@ -79,3 +94,42 @@ def test_the_credentials_secret_is_the_document_cdk_generates(cdk, ansible):
     document = json.loads(ansible.client("secretsmanager").get_secret_value(SecretId=cdk["app"].ids["secret_arn"])["SecretString"])
     assert sorted(document) == ["dbClusterIdentifier", "dbname", "engine", "host", "password", "port", "username"]
     assert document["dbClusterIdentifier"] == cdk["app"].ids["cluster"]
+
+
+# Detection: site.yml refuses before any change -----------------------------------------------------------------
+
+@pytest.mark.parametrize("playbook", ["site", "plan"])
+def test_a_run_against_the_cdk_environment_is_refused_naming_every_stack(refused, cdk, playbook):
+    run = refused[playbook]["run"]
+    assert run.rc != 0, run
+    message = run.failure()
+    for name in cdk["app"].stacks.values():
+        assert f"CloudFormation stack {name} (CREATE_COMPLETE) owns: " in message
+    assert "playbooks/adopt_cdk.yml" in message and "Nothing was changed." in message
+
+
+def test_the_refusal_names_each_resource_with_its_physical_id(refused, cdk):
+    message = refused["site"]["run"].failure()
+    ids = cdk["app"].ids
+    for key in ("compute/Cluster", "compute/Service", "compute/LoadBalancer", "compute/TargetGroup", "compute/HttpsListener",
+                "compute/LogGroup", "compute/TaskDefinition", "compute/DnsRecord", "ecr/ECRRepository",
+                "database/DatabaseSecurityGroup", "scheduled-task/Service", "scheduled-task/LogGroup"):
+        kind, _, logical = key.partition("/")
+        assert f"{logical} = {ids[key]}" in message, key
+
+
+@pytest.mark.parametrize("playbook", ["site", "plan"])
+def test_a_refused_run_writes_nothing(refused, playbook):
+    assert refused[playbook]["writes"] == []
+
+
+def test_a_refused_run_stops_at_the_network_lookup(refused):
+    """Its last AWS calls are the stacks' reads: no tier was read or converged."""
+    calls = [(c.service, c.action) for c in refused["site"]["calls"]]
+    assert ("cloudformation", "ListStacks") in calls
+    assert calls[calls.index(("cloudformation", "ListStacks")) + 1:] == [("cloudformation", "ListStackResources")] * 5
+    assert not {"rds", "ecs", "ecr", "elasticloadbalancing", "secretsmanager"} & {service for service, _ in calls}
+
+
+def test_a_refused_run_writes_no_outputs_file(refused, ansible):
+    assert not os.path.exists(os.path.join(ansible.outputs_dir, f"{APP}.json"))

@@ -10,10 +10,15 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.imported_networ
     parameter_problems,
     partition_of,
     route_table_for,
+    stack_problems,
+    stack_resources,
     routes_to_internet_gateway,
     subnet_problems,
     zone_problems,
 )
+from ansible_collections.nestjs_playground.infra.plugins.modules.imported_network_info import LIVE_STACK_STATUSES
+from ansible_collections.nestjs_playground.infra.plugins.modules.imported_network_info import NetworkReader
+from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
 REGION = "us-east-1"
 ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-0000-4000-8000-000000000000"
@@ -275,3 +280,75 @@ def test_account_problems_name_both_accounts_when_they_differ(expected, actual, 
 ])
 def test_the_partition_is_read_from_the_arn_of_the_credentials(arn, partition):
     assert partition_of(arn) == partition
+
+
+# CloudFormation stacks of the CDK app (issue 21) -----------------------------------------------
+
+COMPUTE = {"name": "app-dev-compute", "status": "UPDATE_COMPLETE", "resources": [
+    {"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"},
+    {"type": "AWS::EC2::SecurityGroupIngress", "logical_id": "Ingress", "physical_id": ""},
+]}
+
+
+def test_stack_problems_are_none_without_stacks():
+    assert stack_problems([]) == []
+
+
+def test_stack_problems_name_each_stack_its_status_and_each_resource_then_the_takeover():
+    problems = stack_problems([COMPUTE, {"name": "app-dev-network", "status": "CREATE_COMPLETE", "resources": []}])
+    assert problems[0] == ("CloudFormation stack app-dev-compute (UPDATE_COMPLETE) owns: AWS::ECS::Cluster Cluster = app-dev; "
+                           "AWS::EC2::SecurityGroupIngress Ingress.")
+    assert problems[1] == "CloudFormation stack app-dev-network (CREATE_COMPLETE) owns: no resource."
+    assert len(problems) == 3
+    assert problems[2].startswith("Nothing was changed.")
+    assert "playbooks/adopt_cdk.yml" in problems[2] and "cdk_stack_names" in problems[2]
+
+
+def test_stack_resources_keep_the_order_and_read_a_missing_physical_id_as_empty():
+    summaries = [{"ResourceType": "AWS::ECS::Cluster", "LogicalResourceId": "Cluster", "PhysicalResourceId": "app-dev"},
+                 {"ResourceType": "AWS::CloudFormation::WaitConditionHandle", "LogicalResourceId": "Handle"}]
+    assert stack_resources(summaries) == [
+        {"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"},
+        {"type": "AWS::CloudFormation::WaitConditionHandle", "logical_id": "Handle", "physical_id": ""},
+    ]
+
+
+NAMES = ["app-dev-network", "app-dev-database", "app-dev-ecr", "app-dev-compute", "app-dev-scheduled-task"]
+WHEN = "2026-12-04T10:00:00Z"
+
+
+def summary(name, status="CREATE_COMPLETE"):
+    return {"StackName": name, "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1", "StackStatus": status,
+            "CreationTime": WHEN}
+
+
+def test_the_stacks_cost_one_list_stacks_call_when_none_of_them_exists():
+    module = FakeModule()
+    stubber = module.stubber("cloudformation")
+    stubber.add_response("list_stacks", {"StackSummaries": [summary("someone-elses-stack")]},
+                         {"StackStatusFilter": LIVE_STACK_STATUSES})
+    with stubber:
+        assert NetworkReader(module).stacks(NAMES) == []
+    stubber.assert_no_pending_responses()
+
+
+def test_the_stacks_found_are_read_with_their_resources_in_the_order_of_the_names():
+    module = FakeModule()
+    stubber = module.stubber("cloudformation")
+    stubber.add_response("list_stacks", {"StackSummaries": [summary("app-dev-compute", "UPDATE_COMPLETE"), summary("app-dev-network")]},
+                         {"StackStatusFilter": LIVE_STACK_STATUSES})
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": summary("app-dev-network")["StackId"]})
+    stubber.add_response("list_stack_resources", {"StackResourceSummaries": [
+        {"ResourceType": "AWS::ECS::Cluster", "LogicalResourceId": "Cluster", "PhysicalResourceId": "app-dev",
+         "LastUpdatedTimestamp": WHEN, "ResourceStatus": "CREATE_COMPLETE"}]}, {"StackName": summary("app-dev-compute")["StackId"]})
+    with stubber:
+        stacks = NetworkReader(module).stacks(NAMES)
+    assert stacks == [
+        {"name": "app-dev-network", "status": "CREATE_COMPLETE", "resources": []},
+        {"name": "app-dev-compute", "status": "UPDATE_COMPLETE",
+         "resources": [{"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"}]},
+    ]
+
+
+def test_no_stack_names_make_no_call():
+    assert NetworkReader(FakeModule()).stacks([]) == []
