@@ -16,6 +16,8 @@ pytestmark = pytest.mark.integration
 
 ECR_TASK = "Ensure the ECR repository scans on push, keeps its tags mutable and expires untagged images"
 TAGS = {"App": "nestjs-playground", "Env": "dev", "OU": "engineering", "Owner": "team@example.com"}
+# The repository is shared by the environments of one account: the common tags without Env (docs/safety.md).
+REPOSITORY_TAGS = {key: value for key, value in TAGS.items() if key != "Env"}
 
 
 def repositories(ansible):
@@ -77,7 +79,7 @@ def test_check_on_a_fresh_account_shows_the_repository_it_would_create(scenario)
     diff = scenario["runs"]["check_fresh"].result(ECR_TASK)["diff"]
     assert diff["before"] == {}
     assert diff["after"]["scan_on_push"] is True
-    assert diff["after"]["tags"] == TAGS
+    assert diff["after"]["tags"] == REPOSITORY_TAGS
 
 
 def test_check_predicts_exactly_the_tasks_the_converge_changes(scenario):
@@ -91,7 +93,7 @@ def test_converge_creates_the_repository_as_the_spec_describes(scenario, ansible
     assert repo["imageTagMutability"] == "MUTABLE"
     ecr = ansible.client("ecr")
     tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
-    assert {t["Key"]: t["Value"] for t in tags} == TAGS
+    assert {t["Key"]: t["Value"] for t in tags} == REPOSITORY_TAGS
     (rule,) = json.loads(ecr.get_lifecycle_policy(repositoryName="nestjs-playground")["lifecyclePolicyText"])["rules"]
     assert rule["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}
     assert rule["action"] == {"type": "expire"}
