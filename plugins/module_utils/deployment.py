@@ -21,6 +21,14 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.times impo
 # filter_log_events pages read per time slice at most (each up to 10,000 events or 1 MB).
 MAX_LOG_PAGES = 20
 # What DescribeCertificate answers for an ARN that names no certificate (or no valid one): read as None.
+# Every CloudFormation stack status but DELETE_COMPLETE: a stack in any of them still owns its resources.
+LIVE_STACK_STATUSES = [
+    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE",
+    "DELETE_IN_PROGRESS", "DELETE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
+    "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS",
+    "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+]
 CERTIFICATE_NOT_FOUND = dict.fromkeys(("ResourceNotFoundException", "ValidationException", "InvalidArnException"))
 
 
@@ -84,6 +92,25 @@ class Reader:
             Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": [name]}],
         )["SecurityGroups"]
         return groups[0]["GroupId"] if groups else None
+
+    # CloudFormation (the CDK app's stacks: imported_network_info refuses them, adopt_cdk.yml reads them) ----------
+
+    def live_stacks(self, names):
+        """{name: ListStacks' summary} of the stacks of ``names`` that exist (any status but DELETE_COMPLETE): one
+        ListStacks call (a page per 100 stacks of the account and region), none without names."""
+        if not names:
+            return {}
+        summaries = self.calls("cloudformation").pages("list the CloudFormation stacks", "list_stacks",
+                                                       StackStatusFilter=LIVE_STACK_STATUSES)["StackSummaries"]
+        return {s["StackName"]: s for s in summaries if s["StackName"] in names}
+
+    def stack_resources(self, stack_id, name):
+        """The stack's resources as {type, logical_id, physical_id} (empty when CloudFormation has none), in its order;
+        none for a stack deleted meanwhile."""
+        listed = self.calls("cloudformation").pages(f"list the resources of the CloudFormation stack {name}", "list_stack_resources",
+                                                    answers={"ValidationError": {"StackResourceSummaries": []}}, StackName=stack_id)
+        return [{"type": r["ResourceType"], "logical_id": r["LogicalResourceId"], "physical_id": r.get("PhysicalResourceId") or ""}
+                for r in listed["StackResourceSummaries"]]
 
     # ECR tier ------------------------------------------------------------------------------------
 

@@ -221,14 +221,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 
-# Every stack status but DELETE_COMPLETE: a stack in any of them still owns its resources.
-LIVE_STACK_STATUSES = [
-    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE",
-    "DELETE_IN_PROGRESS", "DELETE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
-    "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-    "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS",
-    "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
-]
 TAKEOVER_HINT = (
     "Nothing was changed. These stacks are the CDK app's: a run would change resources CloudFormation still owns (the next "
     "cdk deploy or stack rollback fights it), create a second, empty database beside the stack's cluster and move DNS to a "
@@ -391,12 +383,6 @@ def stack_problems(stacks):
     return problems + [TAKEOVER_HINT] if problems else []
 
 
-def stack_resources(summaries):
-    """ListStackResources' summaries as {type, logical_id, physical_id}, in the stack's order."""
-    return [{"type": r["ResourceType"], "logical_id": r["LogicalResourceId"], "physical_id": r.get("PhysicalResourceId") or ""}
-            for r in summaries]
-
-
 class NetworkReader(Reader):
     """The read calls of the import, through each service's ``resource.ServiceCalls`` (module_utils/deployment.py):
     retried through throttling, an error fails the module with what was being read."""
@@ -422,20 +408,11 @@ class NetworkReader(Reader):
         return None if zone is None else zone["HostedZone"]["Name"].rstrip(".")
 
     def stacks(self, names):
-        """The stacks of ``names`` that exist, each with its resources: one ListStacks call when there is none."""
-        if not names:
-            return []
-        cloudformation = self.calls("cloudformation")
-        summaries = cloudformation.pages("list the CloudFormation stacks", "list_stacks", StackStatusFilter=LIVE_STACK_STATUSES)
-        found = []
-        for summary in sorted(summaries["StackSummaries"], key=lambda s: names.index(s["StackName"]) if s["StackName"] in names else -1):
-            if summary["StackName"] not in names:
-                continue
-            listed = cloudformation.pages(f"list the resources of the CloudFormation stack {summary['StackName']}", "list_stack_resources",
-                                          answers={"ValidationError": {"StackResourceSummaries": []}}, StackName=summary["StackId"])
-            found.append({"name": summary["StackName"], "status": summary["StackStatus"],
-                          "resources": stack_resources(listed["StackResourceSummaries"])})
-        return found
+        """The stacks of ``names`` that exist, in that order, each with its status and resources: one ListStacks call
+        when there is none."""
+        live = self.live_stacks(names)
+        return [{"name": name, "status": live[name]["StackStatus"], "resources": self.stack_resources(live[name]["StackId"], name)}
+                for name in names if name in live]
 
     def existing_parameters(self, names):
         found = set()

@@ -113,7 +113,7 @@ def deploy_cdk_app(ansible, lz, app="nestjs-playground", env="dev", scheduler=Tr
     database = database_beside_the_stack(ansible, stacks["database"], private, app)
     create_stack(ansible, stacks["database"], "database", {
         "Prefix": prefix, "VpcId": lz["vpc_id"], "PrivateSubnetIds": ",".join(private),
-        "ClusterEndpoint": database["cluster_endpoint"], "DatabaseName": app.replace("-", "_"),
+        "ClusterEndpoint": database["cluster_endpoint"], "ClusterPort": "5432", "DatabaseName": app.replace("-", "_"),
         "SecretArn": database["secret_arn"]})
     create_stack(ansible, stacks["ecr"], "ecr", {"Prefix": prefix, "RepositoryName": app})
     create_stack(ansible, stacks["compute"], "compute", {

@@ -285,6 +285,50 @@ def cloudformation_policy_only_changes_update_nothing():
     ResourceMap.build_resource_diff = build_resource_diff
 
 
+def _camel(value):
+    """A CloudFormation property (PascalCase keys) as ECS's API takes it (camelCase keys)."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: _camel(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_camel(item) for item in value]
+    return value
+
+
+def cloudformation_ecs_service_with_its_properties():
+    """moto's CloudFormation ``AWS::ECS::Service``, created with its ``LaunchType``, ``NetworkConfiguration`` and
+    ``LoadBalancers``, which moto drops (the service would read as an EC2 service without a load balancer:
+    docs/emulator-gaps.md, "CDK takeover")."""
+    from moto.ecs.models import Cluster, Service, TaskDefinition, ecs_backends   # pylint: disable=import-outside-toplevel
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):   # pylint: disable=unused-argument
+        properties = cloudformation_json["Properties"]
+        cluster = properties["Cluster"].name if isinstance(properties["Cluster"], Cluster) else properties["Cluster"]
+        task_definition = properties["TaskDefinition"]
+        task_definition = task_definition.family if isinstance(task_definition, TaskDefinition) else task_definition
+        return ecs_backends[account_id][region_name].create_service(
+            cluster, resource_name, properties.get("DesiredCount"), task_definition_str=task_definition,
+            load_balancers=_camel(properties.get("LoadBalancers")), launch_type=properties.get("LaunchType"),
+            network_configuration=_camel(properties.get("NetworkConfiguration")))
+
+    Service.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+def modify_db_subnet_group_keeps_it():
+    """moto's ``RDSBackend.modify_db_subnet_group``, which takes the group out of the backend and never puts it back
+    (the next describe finds none and a converge creates it again), with the group kept, as AWS does."""
+    from moto.rds.models import RDSBackend   # pylint: disable=import-outside-toplevel
+
+    original = RDSBackend.modify_db_subnet_group
+
+    @functools.wraps(original)
+    def modify_db_subnet_group(self, subnet_name, *args, **kwargs):
+        group = original(self, subnet_name, *args, **kwargs)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -296,6 +340,8 @@ def main(argv=None):
     create_load_balancer_once_per_name()
     cloudformation_list_imports()
     cloudformation_policy_only_changes_update_nothing()
+    cloudformation_ecs_service_with_its_properties()
+    modify_db_subnet_group_keeps_it()
     application = DomainDispatcherApplication(create_backend_app)
     application.debug = True
     run_simple(args.host, args.port, SnapshotApplication(application), threaded=True, request_handler=MotoRequestHandler)

@@ -1,18 +1,25 @@
 """A live CDK environment (issue 21): the CDK app's five stacks, deployed with CloudFormation on the local endpoint.
 
+Then the takeover (playbooks/adopt_cdk.yml): --check and the unconfirmed run write nothing in AWS, the confirmed run
+keeps every resource id (the cluster, the secret's password by digest, the load balancer and the DNS record's target),
+leaves no stack, and the next site.yml changes nothing. test_cdk_takeover_resume.py resumes interrupted takeovers.
+
 The stacks come from the templates of tests/integration/cdk/ (tests/integration/cdk_app.py), trimmed to what moto's
 CloudFormation creates (docs/emulator-gaps.md, "CDK takeover"). The tests prove what the fixture is (the spec's stack
 names, the CDK app's output ids and export names, a cluster identifier the app never chose), and that site.yml refuses
 such an environment before any change, naming every stack and resource.
 """
 
+import hashlib
 import json
 import os
 
 import pytest
+import yaml
 
 from cdk_app import STACK_TYPES
 from cdk_app import deploy_cdk_app
+from cdk_app import password_digest
 from conftest import landing_zone
 
 pytestmark = pytest.mark.integration
@@ -133,3 +140,135 @@ def test_a_refused_run_stops_at_the_network_lookup(refused):
 
 def test_a_refused_run_writes_no_outputs_file(refused, ansible):
     assert not os.path.exists(os.path.join(ansible.outputs_dir, f"{APP}.json"))
+
+
+# The takeover: playbooks/adopt_cdk.yml -----------------------------------------------------------------------------
+
+ADOPT = "playbooks/adopt_cdk.yml"
+
+
+def identities(ansible, app):
+    """What must not change in a takeover: the cluster, the secret's password (by digest), the load balancer and the
+    DNS record's target, the services, the repository."""
+    secret = ansible.client("secretsmanager").get_secret_value(SecretId=app.ids["secret_arn"])["SecretString"]
+    balancer = ansible.client("elbv2").describe_load_balancers(LoadBalancerArns=[app.ids["compute/LoadBalancer"]])["LoadBalancers"][0]
+    zone = [z["Id"] for z in ansible.client("route53").list_hosted_zones()["HostedZones"]][0]
+    records = [r for r in ansible.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"] if r["Type"] == "A"]
+    services = ansible.client("ecs").describe_services(cluster=APP, services=[APP, "nestjs-playground-scheduler-dev"])["services"]
+    return {
+        "clusters": sorted(c["DBClusterIdentifier"] for c in ansible.client("rds").describe_db_clusters()["DBClusters"]),
+        "writer": sorted(i["DBInstanceIdentifier"] for i in ansible.client("rds").describe_db_instances()["DBInstances"]),
+        "password digest": password_digest(secret),
+        "load balancer": (balancer["LoadBalancerArn"], balancer["DNSName"]),
+        "dns records": [(r["Name"], r["AliasTarget"]["DNSName"].rstrip(".").lower()) for r in records],
+        "services": sorted((s["serviceArn"], s["status"]) for s in services),
+        "target groups": sorted(g["TargetGroupArn"] for g in ansible.client("elbv2").describe_target_groups()["TargetGroups"]),
+        "repositories": sorted(r["repositoryArn"] for r in ansible.client("ecr").describe_repositories()["repositories"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory):
+    """After the refusals: adopt --check, adopt without confirmation, adopt confirmed, then site.yml with the identity."""
+    files = tmp_path_factory.mktemp("adopt")
+    identity_file = str(files / "adopted.yml")
+    extra = [cdk["lz"], WITH_SCHEDULER, {"cdk_adopt_vars_file": identity_file, "plan_file": str(files / "plan.json")}]
+    out = {"before": identities(ansible, cdk["app"]), "identity_file": identity_file, "runs": {}, "writes": {}}
+    # Another application's stack imports the VPC export: refused, naming both, until it no longer does.
+    cfn = ansible.client("cloudformation")
+    cfn.create_stack(StackName="billing-dev", TemplateBody=json.dumps({"Resources": {"Topic": {
+        "Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Fn::ImportValue": f"{APP}-vpc-id"}}}}}))
+    mark = recorded.mark()
+    out["runs"]["imported"] = ansible_recorded.playbook(ADOPT, extra_vars=extra + [{"confirm_adopt": "dev"}])
+    out["writes"]["imported"] = [c.action for c in recorded.mutating_calls(mark)]
+    out["stacks when imported"] = sorted(s["StackName"] for s in cfn.describe_stacks()["Stacks"])
+    cfn.delete_stack(StackName="billing-dev")
+    for step, check, confirm in (("check", True, False), ("unconfirmed", False, False), ("confirmed", False, True)):
+        mark = recorded.mark()
+        run = ansible_recorded.playbook(ADOPT, extra_vars=extra + ([{"confirm_adopt": "dev"}] if confirm else []), check=check)
+        out["runs"][step], out["writes"][step] = run, [c.action for c in recorded.mutating_calls(mark)]
+        out[f"identity file after {step}"] = os.path.exists(identity_file)
+        assert run.rc == 0, f"{step}: {run!r}"
+    out["after"] = identities(ansible, cdk["app"])
+    with open(identity_file, encoding="utf-8") as handle:
+        out["identity"] = yaml.safe_load(handle)
+    out["stacks after"] = [s["StackName"] for s in ansible.client("cloudformation").describe_stacks()["Stacks"]]
+    out["site"] = ansible.playbook("site.yml", extra_vars=[cdk["lz"], WITH_SCHEDULER, "@" + identity_file])
+    out["final"] = identities(ansible, cdk["app"])
+    return out
+
+
+def test_an_export_another_stack_imports_is_refused_naming_both_and_nothing_is_written(takeover, cdk):
+    run = takeover["runs"]["imported"]
+    assert run.rc != 0
+    assert f"{APP}-vpc-id is imported by billing-dev" in run.failure()
+    assert takeover["writes"]["imported"] == []
+    assert takeover["stacks when imported"] == sorted(list(cdk["app"].stacks.values()) + ["billing-dev"])
+
+
+def test_adopt_in_check_mode_writes_nothing(takeover):
+    assert takeover["writes"]["check"] == []
+    assert takeover["identity file after check"] is False
+
+
+def test_adopt_without_confirmation_writes_nothing_in_aws_but_the_identity_file(takeover):
+    assert takeover["writes"]["unconfirmed"] == []
+    assert takeover["identity file after unconfirmed"] is True
+    assert "-e confirm_adopt=dev" in takeover["runs"]["unconfirmed"].result("Stop here unless the takeover is confirmed")["msg"]
+
+
+def test_the_identity_names_the_cluster_cloudformation_generated_and_the_other_names_that_differ(takeover, cdk):
+    identity, ids = takeover["identity"], cdk["app"].ids
+    assert identity["database_cluster_identifier"] == ids["cluster"]
+    assert identity["database_writer_instance_identifier"] == ids["writer"]
+    assert identity["database_subnet_group_name"] == ids["subnet_group"]
+    assert identity["database_credentials_secret_name"] == ids["secret_name"]
+    assert identity["alb_name"] == ids["compute/LoadBalancer"].split("/")[2]
+    assert identity["alb_target_group_name"] == ids["compute/TargetGroup"].split("/")[1]
+    assert "ecs_cluster_name" not in identity and "ecs_service_name" not in identity   # the same names as the collection's
+    assert identity["cdk_adopted_stacks"] == list(cdk["app"].stacks.values())
+
+
+@pytest.mark.parametrize("step", ["check", "unconfirmed", "confirmed"])
+def test_the_plan_changes_the_adopted_cluster_and_creates_no_second_one(takeover, cdk, step):
+    lines = "\n".join(takeover["runs"][step].result("Show the plan")["msg"])
+    assert f"~ change aurora_cluster {cdk['app'].ids['cluster']}" in lines
+    assert "+ create aurora_cluster " not in lines and "+ create application_load_balancer" not in lines
+    assert "+ create ecs_service " not in lines and "+ create route53_alias_record" not in lines
+
+
+def test_the_takeover_leaves_no_stack(takeover):
+    assert takeover["stacks after"] == []
+
+
+@pytest.mark.parametrize("what", ["clusters", "writer", "password digest", "load balancer", "dns records", "services",
+                                  "target groups", "repositories"])
+def test_the_takeover_keeps_every_resource(takeover, what):
+    assert takeover["after"][what] == takeover["before"][what]
+    assert takeover["final"][what] == takeover["before"][what]
+
+
+def test_the_dns_record_still_points_at_the_same_load_balancer(takeover):
+    balancer_dns = takeover["before"]["load balancer"][1].lower()
+    assert takeover["final"]["dns records"] == [("nestjs-playground-api.example.com.", balancer_dns)]
+
+
+def test_the_takeover_checked_that_each_resource_still_exists(takeover):
+    verified = takeover["runs"]["confirmed"].result("Check that every resource of the stacks still exists")
+    assert verified["missing"] == []
+
+
+def test_the_next_site_yml_changes_nothing(takeover):
+    site = takeover["site"]
+    assert site.rc == 0, site
+    assert site.changed_tasks() == []
+
+
+def test_the_outputs_file_has_the_adopted_endpoints(takeover, cdk, ansible):
+    outputs = ansible.outputs()
+    assert outputs[f"{APP}-alb-dns"] == takeover["before"]["load balancer"][1]
+    assert outputs[f"{APP}-db-secret-arn"] == cdk["app"].ids["secret_arn"]
+
+
+def test_the_password_digest_is_a_digest(takeover):
+    assert len(takeover["before"]["password digest"]) == len(hashlib.sha256().hexdigest())

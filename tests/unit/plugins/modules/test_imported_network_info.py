@@ -11,12 +11,11 @@ from ansible_collections.nestjs_playground.infra.plugins.modules.imported_networ
     partition_of,
     route_table_for,
     stack_problems,
-    stack_resources,
     routes_to_internet_gateway,
     subnet_problems,
     zone_problems,
 )
-from ansible_collections.nestjs_playground.infra.plugins.modules.imported_network_info import LIVE_STACK_STATUSES
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import LIVE_STACK_STATUSES
 from ansible_collections.nestjs_playground.infra.plugins.modules.imported_network_info import NetworkReader
 from ansible_collections.nestjs_playground.infra.tests.unit.plugins.module_utils.test_resource import FakeModule
 
@@ -304,15 +303,6 @@ def test_stack_problems_name_each_stack_its_status_and_each_resource_then_the_ta
     assert "playbooks/adopt_cdk.yml" in problems[2] and "cdk_stack_names" in problems[2]
 
 
-def test_stack_resources_keep_the_order_and_read_a_missing_physical_id_as_empty():
-    summaries = [{"ResourceType": "AWS::ECS::Cluster", "LogicalResourceId": "Cluster", "PhysicalResourceId": "app-dev"},
-                 {"ResourceType": "AWS::CloudFormation::WaitConditionHandle", "LogicalResourceId": "Handle"}]
-    assert stack_resources(summaries) == [
-        {"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"},
-        {"type": "AWS::CloudFormation::WaitConditionHandle", "logical_id": "Handle", "physical_id": ""},
-    ]
-
-
 NAMES = ["app-dev-network", "app-dev-database", "app-dev-ecr", "app-dev-compute", "app-dev-scheduled-task"]
 WHEN = "2026-12-04T10:00:00Z"
 
@@ -340,13 +330,16 @@ def test_the_stacks_found_are_read_with_their_resources_in_the_order_of_the_name
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": []}, {"StackName": summary("app-dev-network")["StackId"]})
     stubber.add_response("list_stack_resources", {"StackResourceSummaries": [
         {"ResourceType": "AWS::ECS::Cluster", "LogicalResourceId": "Cluster", "PhysicalResourceId": "app-dev",
+         "LastUpdatedTimestamp": WHEN, "ResourceStatus": "CREATE_COMPLETE"},
+        {"ResourceType": "AWS::EC2::SecurityGroupIngress", "LogicalResourceId": "Ingress",
          "LastUpdatedTimestamp": WHEN, "ResourceStatus": "CREATE_COMPLETE"}]}, {"StackName": summary("app-dev-compute")["StackId"]})
     with stubber:
         stacks = NetworkReader(module).stacks(NAMES)
     assert stacks == [
         {"name": "app-dev-network", "status": "CREATE_COMPLETE", "resources": []},
         {"name": "app-dev-compute", "status": "UPDATE_COMPLETE",
-         "resources": [{"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"}]},
+         "resources": [{"type": "AWS::ECS::Cluster", "logical_id": "Cluster", "physical_id": "app-dev"},
+                       {"type": "AWS::EC2::SecurityGroupIngress", "logical_id": "Ingress", "physical_id": ""}]},
     ]
 
 

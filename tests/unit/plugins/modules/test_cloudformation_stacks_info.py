@@ -1,0 +1,61 @@
+import pytest
+
+from ansible_collections.nestjs_playground.infra.plugins.modules.cloudformation_stacks_info import identity
+from ansible_collections.nestjs_playground.infra.plugins.modules.cloudformation_stacks_info import imported_elsewhere
+from ansible_collections.nestjs_playground.infra.plugins.modules.cloudformation_stacks_info import name_from
+
+LB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/nestj-LoadB-1A2B/50dc6c495c0c9188"
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nestj-Targe-3C4D/73e2d6bc24d8a067"
+NAMES = {"ecs_cluster_name": "app-dev", "ecs_service_name": "app-dev", "ecs_task_family": "app-dev", "alb_name": "app-dev-alb",
+         "alb_target_group_name": "app-dev-tg", "ecr_repository_name": "app", "scheduler_service_name": "app-scheduler-dev",
+         "database_cluster_identifier": "app-dev", "database_writer_instance_identifier": "app-dev-writer",
+         "database_subnet_group_name": "app-dev-db", "database_credentials_secret_name": "app-dev-db-credentials"}
+
+
+def resource(kind, physical, logical="R"):
+    return {"type": kind, "logical_id": logical, "physical_id": physical}
+
+
+@pytest.mark.parametrize(("physical", "how", "name"), [
+    ("arn:aws:ecs:us-east-1:123456789012:service/app-dev/app-dev", "last", "app-dev"),
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/app-dev:7", "family", "app-dev"),
+    (LB, "load_balancer", "nestj-LoadB-1A2B"),
+    (TG, "target_group", "nestj-Targe-3C4D"),
+    ("/ecs/app-dev", "name", "/ecs/app-dev"),
+])
+def test_name_from_reads_the_name_out_of_each_physical_id(physical, how, name):
+    assert name_from(physical, how) == name
+
+
+def test_the_identity_holds_only_the_names_that_differ_from_the_collections():
+    stacks = [
+        {"type": "compute", "resources": [resource("AWS::ECS::Cluster", "app-dev"), resource("AWS::ElasticLoadBalancingV2::LoadBalancer", LB),
+                                          resource("AWS::ElasticLoadBalancingV2::TargetGroup", TG),
+                                          resource("AWS::ECS::Service", "arn:aws:ecs:us-east-1:123456789012:service/app-dev/app-dev"),
+                                          resource("AWS::EC2::SecurityGroupIngress", "")]},
+        {"type": "ecr", "resources": [resource("AWS::ECR::Repository", "app")]},
+    ]
+    cluster = {"identifier": "app-dev-database-databasecluster-abc", "writer": "app-dev-database-writer-def", "subnet_group": "app-dev-subnets"}
+    assert identity(stacks, NAMES, cluster, "DatabaseSecret-xyz") == {
+        "alb_name": "nestj-LoadB-1A2B", "alb_target_group_name": "nestj-Targe-3C4D",
+        "database_cluster_identifier": "app-dev-database-databasecluster-abc", "database_credentials_secret_name": "DatabaseSecret-xyz",
+        "database_subnet_group_name": "app-dev-subnets", "database_writer_instance_identifier": "app-dev-database-writer-def",
+    }
+
+
+def test_the_identity_is_empty_when_every_name_is_the_collections():
+    stacks = [{"type": "compute", "resources": [resource("AWS::ECS::Cluster", "app-dev")]}]
+    assert identity(stacks, NAMES, {}, None) == {}
+
+
+def test_a_resource_of_the_scheduler_stack_names_the_scheduler_variable():
+    stacks = [{"type": "scheduled-task", "resources": [resource("AWS::ECS::Service", "arn:aws:ecs:us-east-1:1:service/app-dev/jobs")]}]
+    assert identity(stacks, NAMES, {}, None) == {"scheduler_service_name": "jobs"}
+
+
+def test_exports_imported_only_by_the_stacks_taken_over_are_not_in_the_way():
+    exports = [{"name": "app-dev-ecs-cluster", "importers": ["app-dev-scheduled-task"]},
+               {"name": "app-dev-vpc-id", "importers": ["app-dev-scheduled-task", "billing-dev"]},
+               {"name": "app-dev-alb-dns", "importers": []}]
+    assert imported_elsewhere(exports, {"app-dev-compute", "app-dev-scheduled-task"}) == [
+        {"name": "app-dev-vpc-id", "importers": ["billing-dev"]}]
