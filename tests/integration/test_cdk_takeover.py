@@ -174,6 +174,8 @@ def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory
     identity_file = str(files / "adopted.yml")
     extra = [cdk["lz"], WITH_SCHEDULER, {"cdk_adopt_vars_file": identity_file, "plan_file": str(files / "plan.json")}]
     out = {"before": identities(ansible, cdk["app"]), "identity_file": identity_file, "runs": {}, "writes": {}}
+    out["cdk outputs"] = {s["StackName"]: {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
+                          for s in ansible.client("cloudformation").describe_stacks()["Stacks"]}
     # Another application's stack imports the VPC export: refused, naming both, until it no longer does.
     cfn = ansible.client("cloudformation")
     cfn.create_stack(StackName="billing-dev", TemplateBody=json.dumps({"Resources": {"Topic": {
@@ -195,6 +197,11 @@ def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory
     out["stacks after"] = [s["StackName"] for s in ansible.client("cloudformation").describe_stacks()["Stacks"]]
     out["site"] = ansible.playbook("site.yml", extra_vars=[cdk["lz"], WITH_SCHEDULER, "@" + identity_file])
     out["final"] = identities(ansible, cdk["app"])
+    cdk_file = str(files / "cdk-outputs.json")
+    out["site cdk outputs"] = ansible.playbook("site.yml", extra_vars=[cdk["lz"], WITH_SCHEDULER, "@" + identity_file,
+                                                                     {"outputs_format": "cdk", "outputs_file": cdk_file}])
+    with open(cdk_file, encoding="utf-8") as handle:
+        out["cdk outputs file"] = json.load(handle)
     return out
 
 
@@ -272,3 +279,28 @@ def test_the_outputs_file_has_the_adopted_endpoints(takeover, cdk, ansible):
 
 def test_the_password_digest_is_a_digest(takeover):
     assert len(takeover["before"]["password digest"]) == len(hashlib.sha256().hexdigest())
+
+
+# Outputs a CDK user's scripts read unchanged ---------------------------------------------------------------------
+
+# The output ids of `cdk deploy --outputs-file` that the collection writes with outputs_format cdk (issue 21).
+CDK_OUTPUT_IDS = {
+    "network": ["CertificateArn", "DomainName", "HostedZoneId", "VpcId"],
+    "database": ["DatabaseClusterEndpoint", "DatabaseSecretArn"],
+    "ecr": ["ECRRepositoryURI"],
+    "compute": ["ApplicationURL", "ECSClusterName", "ECSServiceName", "LoadBalancerDNS"],
+    "scheduled-task": ["ScheduledTaskServiceName"],
+}
+
+
+def test_the_cdk_outputs_file_holds_what_the_cdk_stacks_output_under_their_names_and_ids(takeover):
+    assert takeover["site cdk outputs"].rc == 0, takeover["site cdk outputs"]
+    cdk_outputs = takeover["cdk outputs"]
+    assert takeover["cdk outputs file"] == {
+        f"{APP}-{kind}": {output_id: cdk_outputs[f"{APP}-{kind}"][output_id] for output_id in ids}
+        for kind, ids in CDK_OUTPUT_IDS.items()
+    }
+
+
+def test_the_flat_outputs_file_gains_the_certificate_arn(takeover, cdk, ansible):
+    assert ansible.outputs()[f"{APP}-certificate-arn"] == cdk["lz"]["certificate_arn"]

@@ -27,7 +27,7 @@ CDK_TASK_CPU_UNITS=512
 CDK_SCHEDULE_TASK_CLEANUP_CRON="0 2 * * *"
 CDK_TAG_OWNER=platform@example.com
 """
-BASE_KEYS = {"vpc-id", "hosted-zone-id", "domain-name", "ecr-uri", "ecr-name", "ecr-arn", "db-endpoint", "db-port",
+BASE_KEYS = {"vpc-id", "hosted-zone-id", "domain-name", "certificate-arn", "ecr-uri", "ecr-name", "ecr-arn", "db-endpoint", "db-port",
              "db-name", "db-secret-arn", "alb-dns", "app-url", "ecs-cluster", "ecs-service"}
 FEATURE_KEYS = {"db-read-replica-endpoint", "db-read-replica-secret-arn", "scheduler-service"}
 READER_TASK = "Ensure the Serverless v2 reader instance exists only with database_read_replica"
@@ -143,6 +143,7 @@ def test_the_outputs_file_holds_the_cdk_export_names_with_the_emulator_values(sc
         f"{APP}-vpc-id": lz["vpc_id"],
         f"{APP}-hosted-zone-id": lz["hosted_zone_id"],
         f"{APP}-domain-name": "nestjs-playground-api.example.com",
+        f"{APP}-certificate-arn": lz["certificate_arn"],
         f"{APP}-ecr-uri": repo["repositoryUri"],
         f"{APP}-ecr-name": repo["repositoryName"],
         f"{APP}-ecr-arn": repo["repositoryArn"],
