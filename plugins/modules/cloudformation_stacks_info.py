@@ -93,12 +93,15 @@ imported_elsewhere:
   type: list
   elements: dict
 identity:
-  description: The role variables whose value must be the existing resource's name, variable - name.
+  description:
+    - The role variables whose value must be the existing resource's name, variable - name.
+    - And C(database_extra_security_group_ids) and C(alb_extra_security_group_ids), the groups the cluster and the load
+      balancer hold now, kept beside the collection's until the services have rolled.
   returned: unless O(verify) is given
   type: dict
   sample: {database_cluster_identifier: nestjs-playground-dev-database-databasecluster5b53a178-abcdefgh, alb_name: nestjs-Appli-1A2B3C}
 cluster:
-  description: The Aurora cluster found, with C(identifier), C(endpoint), C(writer) and C(subnet_group); empty when none.
+  description: The Aurora cluster found, with C(identifier), C(endpoint), C(writer), C(subnet_group) and C(security_groups); empty when none.
   returned: unless O(verify) is given
   type: dict
 missing:
@@ -146,8 +149,11 @@ def name_from(physical_id, how):
     return physical_id
 
 
-def identity(stacks, names, cluster, secret_name):
-    """The role variables of ``names`` whose existing resource has another name: variable -> existing name. Pure."""
+def identity(stacks, names, cluster, secret_name, load_balancer_groups=()):
+    """The role variables of ``names`` whose existing resource has another name: variable -> existing name; and the
+    security groups the cluster and the load balancer hold now (the CDK app's), kept beside the collection's by
+    ``database_extra_security_group_ids`` and ``alb_extra_security_group_ids`` so that the tasks the app started keep
+    reaching the database and stay reachable until the services have rolled. Pure."""
     found = {}
     for stack in stacks:
         for resource in stack["resources"]:
@@ -160,7 +166,12 @@ def identity(stacks, names, cluster, secret_name):
             found["database_writer_instance_identifier"] = cluster["writer"]
     if secret_name:
         found["database_credentials_secret_name"] = secret_name
-    return {var: value for var, value in sorted(found.items()) if var in names and names[var] != value}
+    adopted = {var: value for var, value in sorted(found.items()) if var in names and names[var] != value}
+    if cluster and cluster.get("security_groups"):
+        adopted["database_extra_security_group_ids"] = sorted(cluster["security_groups"])
+    if load_balancer_groups:
+        adopted["alb_extra_security_group_ids"] = sorted(load_balancer_groups)
+    return adopted
 
 
 def imported_elsewhere(exports, stack_names):
@@ -214,7 +225,20 @@ class StacksReader(Reader):
         cluster = match[0]
         writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")]
         return {"identifier": cluster["DBClusterIdentifier"], "endpoint": cluster.get("Endpoint"),
-                "writer": writers[0] if writers else None, "subnet_group": cluster.get("DBSubnetGroup")}
+                "writer": writers[0] if writers else None, "subnet_group": cluster.get("DBSubnetGroup"),
+                "security_groups": [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])
+                                    if g.get("Status", "active") == "active"]}
+
+    def load_balancer_groups(self, stacks):
+        """The security groups of the compute stack's load balancer, as they are."""
+        arns = [r["physical_id"] for s in stacks if s["type"] == "compute" for r in s["resources"]
+                if r["type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and r["physical_id"]]
+        if not arns:
+            return []
+        found = self.calls("elbv2").call(f"read the load balancer {arns[0]}", "describe_load_balancers", missing=None,
+                                         LoadBalancerArns=arns[:1])
+        balancers = (found or {}).get("LoadBalancers") or [{}]
+        return balancers[0].get("SecurityGroups", [])
 
     def secret_name(self, stacks):
         database = [s for s in stacks if s["type"] == "database"]
@@ -300,7 +324,7 @@ def main():
     module.exit_json(
         changed=False, stacks=stacks, exports=exports, cluster=cluster,
         imported_elsewhere=imported_elsewhere(exports, {s["name"] for s in stacks}),
-        identity=identity(stacks, module.params["names"], cluster, secret_name),
+        identity=identity(stacks, module.params["names"], cluster, secret_name, reader.load_balancer_groups(stacks)),
     )
 
 

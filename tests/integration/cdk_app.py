@@ -115,6 +115,11 @@ def deploy_cdk_app(ansible, lz, app="nestjs-playground", env="dev", scheduler=Tr
         "Prefix": prefix, "VpcId": lz["vpc_id"], "PrivateSubnetIds": ",".join(private),
         "ClusterEndpoint": database["cluster_endpoint"], "ClusterPort": "5432", "DatabaseName": app.replace("-", "_"),
         "SecretArn": database["secret_arn"]})
+    # The cluster in the stack's security group, as the app puts it (made after the cluster, which the stack outputs).
+    database_group = next(r["PhysicalResourceId"] for r in ansible.client("cloudformation").list_stack_resources(
+        StackName=stacks["database"])["StackResourceSummaries"] if r["LogicalResourceId"] == "DatabaseSecurityGroup")
+    ansible.client("rds").modify_db_cluster(DBClusterIdentifier=database["cluster"], VpcSecurityGroupIds=[database_group],
+                                            ApplyImmediately=True)
     create_stack(ansible, stacks["ecr"], "ecr", {"Prefix": prefix, "RepositoryName": app})
     create_stack(ansible, stacks["compute"], "compute", {
         "Prefix": prefix, "AppName": app, "VpcId": lz["vpc_id"], "PublicSubnetIds": ",".join(public),

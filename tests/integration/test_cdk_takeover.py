@@ -167,6 +167,19 @@ def identities(ansible, app):
     }
 
 
+def groups(ansible, app):
+    """The security groups (names) of the cluster and of the load balancer."""
+    ec2, rds, elbv2 = ansible.client("ec2"), ansible.client("rds"), ansible.client("elbv2")
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=app.ids["cluster"])["DBClusters"][0]
+    balancer = elbv2.describe_load_balancers(LoadBalancerArns=[app.ids["compute/LoadBalancer"]])["LoadBalancers"][0]
+
+    def names(ids):
+        return sorted(g["GroupName"] for g in ec2.describe_security_groups(GroupIds=list(ids))["SecurityGroups"]) if ids else []
+    return {"cluster": names(g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]),
+            "load balancer": names(balancer["SecurityGroups"]), "cluster ids": sorted(g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]),
+            "load balancer ids": sorted(balancer["SecurityGroups"])}
+
+
 @pytest.fixture(scope="module")
 def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory):
     """After the refusals: adopt --check, adopt without confirmation, adopt confirmed, then site.yml with the identity."""
@@ -174,6 +187,7 @@ def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory
     identity_file = str(files / "adopted.yml")
     extra = [cdk["lz"], WITH_SCHEDULER, {"cdk_adopt_vars_file": identity_file, "plan_file": str(files / "plan.json")}]
     out = {"before": identities(ansible, cdk["app"]), "identity_file": identity_file, "runs": {}, "writes": {}}
+    out["groups before"] = groups(ansible, cdk["app"])
     out["cdk outputs"] = {s["StackName"]: {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
                           for s in ansible.client("cloudformation").describe_stacks()["Stacks"]}
     # Another application's stack imports the VPC export: refused, naming both, until it no longer does.
@@ -197,6 +211,7 @@ def takeover(refused, cdk, ansible, ansible_recorded, recorded, tmp_path_factory
     out["stacks after"] = [s["StackName"] for s in ansible.client("cloudformation").describe_stacks()["Stacks"]]
     out["site"] = ansible.playbook("site.yml", extra_vars=[cdk["lz"], WITH_SCHEDULER, "@" + identity_file])
     out["final"] = identities(ansible, cdk["app"])
+    out["groups after"] = groups(ansible, cdk["app"])
     cdk_file = str(files / "cdk-outputs.json")
     out["site cdk outputs"] = ansible.playbook("site.yml", extra_vars=[cdk["lz"], WITH_SCHEDULER, "@" + identity_file,
                                                                      {"outputs_format": "cdk", "outputs_file": cdk_file}])
@@ -304,3 +319,17 @@ def test_the_cdk_outputs_file_holds_what_the_cdk_stacks_output_under_their_names
 
 def test_the_flat_outputs_file_gains_the_certificate_arn(takeover, cdk, ansible):
     assert ansible.outputs()[f"{APP}-certificate-arn"] == cdk["lz"]["certificate_arn"]
+
+
+# The CDK app's tasks keep their database and their load balancer until the services have rolled ------------------
+
+def test_the_cluster_and_the_load_balancer_keep_the_cdk_apps_groups_beside_the_collections(takeover):
+    before, after = takeover["groups before"], takeover["groups after"]
+    assert sorted(after["cluster"]) == sorted(before["cluster"] + [f"{APP}-db"])
+    assert sorted(after["load balancer"]) == sorted(before["load balancer"] + [f"{APP}-alb"])
+
+
+def test_the_identity_keeps_the_cdk_apps_groups_until_they_are_removed_from_it(takeover):
+    before = takeover["groups before"]
+    assert takeover["identity"]["database_extra_security_group_ids"] == before["cluster ids"]
+    assert takeover["identity"]["alb_extra_security_group_ids"] == before["load balancer ids"]

@@ -59,3 +59,13 @@ def test_exports_imported_only_by_the_stacks_taken_over_are_not_in_the_way():
                {"name": "app-dev-alb-dns", "importers": []}]
     assert imported_elsewhere(exports, {"app-dev-compute", "app-dev-scheduled-task"}) == [
         {"name": "app-dev-vpc-id", "importers": ["billing-dev"]}]
+
+
+def test_the_groups_the_cluster_and_the_load_balancer_hold_are_kept_beside_the_collections():
+    cluster = {"identifier": "app-dev", "writer": "app-dev-writer", "subnet_group": "app-dev-db", "security_groups": ["sg-2", "sg-1"]}
+    assert identity([], NAMES, cluster, None, ["sg-9"]) == {
+        "database_extra_security_group_ids": ["sg-1", "sg-2"], "alb_extra_security_group_ids": ["sg-9"]}
+
+
+def test_no_groups_no_extra_groups():
+    assert identity([], NAMES, {"identifier": "app-dev", "subnet_group": "app-dev-db", "security_groups": []}, None, []) == {}
