@@ -333,3 +333,12 @@ def test_the_identity_keeps_the_cdk_apps_groups_until_they_are_removed_from_it(t
     before = takeover["groups before"]
     assert takeover["identity"]["database_extra_security_group_ids"] == before["cluster ids"]
     assert takeover["identity"]["alb_extra_security_group_ids"] == before["load balancer ids"]
+
+
+def test_the_takeover_names_what_the_cdk_app_left_that_the_collection_does_not_use(takeover, cdk):
+    message = "\n".join(takeover["runs"]["confirmed"].result("Name what the CDK app left that the collection does not use")["msg"])
+    ids = cdk["app"].ids
+    for key in ("compute/ExecutionRole", "compute/TaskRole", "compute/LoadBalancerSecurityGroup", "database/DatabaseSecurityGroup",
+                "scheduled-task/ExecutionRole"):
+        assert ids[key] in message, key
+    assert "AWS::ECS::" not in message and "AWS::ElasticLoadBalancingV2::" not in message and "AWS::RDS::" not in message
