@@ -14,7 +14,7 @@ description:
     their physical ids, outputs and exports - and, for each export, the stacks that import it (C(ListImports)).
   - Derives the adopted identity - the role variables whose value must be the existing resource's name because it
     differs from the collection's (O(names)) - the Aurora cluster's identifier (CloudFormation generated it), its
-    writer instance and subnet group, the credentials secret, the load balancer and target group, and any other
+    writer instance (and its one reader, if any) and subnet group, the credentials secret, the load balancer and target group, and any other
     name of O(names) the stacks' resources do not share. The cluster and the secret are found among the database
     stack's resources, else through its outputs C(DatabaseClusterEndpoint) and C(DatabaseSecretArn).
   - With O(verify), checks instead that each resource listed still exists (after the stacks' deletion).
@@ -101,7 +101,7 @@ identity:
   type: dict
   sample: {database_cluster_identifier: nestjs-playground-dev-database-databasecluster5b53a178-abcdefgh, alb_name: nestjs-Appli-1A2B3C}
 cluster:
-  description: The Aurora cluster found, with C(identifier), C(endpoint), C(writer), C(subnet_group) and C(security_groups); empty when none.
+  description: The Aurora cluster found, with C(identifier), C(endpoint), C(writer), C(readers), C(subnet_group) and C(security_groups); empty when none.
   returned: unless O(verify) is given
   type: dict
 missing:
@@ -164,6 +164,8 @@ def identity(stacks, names, cluster, secret_name, load_balancer_groups=()):
         found.update(database_cluster_identifier=cluster["identifier"], database_subnet_group_name=cluster["subnet_group"])
         if cluster.get("writer"):
             found["database_writer_instance_identifier"] = cluster["writer"]
+        if len(cluster.get("readers") or []) == 1:   # the app's read replica (CDK_DATABASE_READ_REPLICA)
+            found["database_reader_instance_identifier"] = cluster["readers"][0]
     if secret_name:
         found["database_credentials_secret_name"] = secret_name
     adopted = {var: value for var, value in sorted(found.items()) if var in names and names[var] != value}
@@ -224,8 +226,9 @@ class StacksReader(Reader):
             return {}
         cluster = match[0]
         writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")]
+        readers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if not m.get("IsClusterWriter")]
         return {"identifier": cluster["DBClusterIdentifier"], "endpoint": cluster.get("Endpoint"),
-                "writer": writers[0] if writers else None, "subnet_group": cluster.get("DBSubnetGroup"),
+                "writer": writers[0] if writers else None, "readers": readers, "subnet_group": cluster.get("DBSubnetGroup"),
                 "security_groups": [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])
                                     if g.get("Status", "active") == "active"]}
 

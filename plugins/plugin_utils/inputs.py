@@ -57,9 +57,11 @@ NETWORK = [
 NAME_LENGTHS = [
     ("alb_name", 32, "the load balancer"),
     ("alb_target_group_name", 32, "the target group"),
-    # 63 without a reader (a cluster the CDK app made has a generated identifier up to AWS's 63: playbooks/adopt_cdk.yml)
-    ("database_cluster_identifier", 63 - len("-reader"), "the Aurora cluster (with database_read_replica, its reader adds -reader)"),
+    # AWS's 63 each (a cluster the CDK app made has a generated identifier up to 63: playbooks/adopt_cdk.yml); the
+    # instances derive from the cluster's unless named, the reader's only checked with database_read_replica
+    ("database_cluster_identifier", 63, "the Aurora cluster"),
     ("database_writer_instance_identifier", 63, "the writer instance"),
+    ("database_reader_instance_identifier", 63, "the reader instance"),
     ("ecs_execution_role_name", 64, "the execution role"),
     ("ecs_task_role_name", 64, "the task role"),
     ("scheduler_execution_role_name", 64, "the scheduler's execution role"),
@@ -511,8 +513,8 @@ def name_length_problems(v):
     problems = []
     for name, longest, what in NAME_LENGTHS:
         value = v.get(name)
-        if name == "database_cluster_identifier" and str(v.get("database_read_replica")).lower() not in ("true", "yes", "on", "1"):
-            longest = 63
+        if name == "database_reader_instance_identifier" and str(v.get("database_read_replica")).lower() not in ("true", "yes", "on", "1"):
+            continue
         if isinstance(value, str) and len(value) > longest and not (name.startswith("alb_") and not ELB_NAME.match(value)):
             problems.append(
                 f"{name} '{value}' is not valid: {what} takes at most {longest} characters and this is {len(value)} "

@@ -9,7 +9,8 @@ TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/nestj-Targ
 NAMES = {"ecs_cluster_name": "app-dev", "ecs_service_name": "app-dev", "ecs_task_family": "app-dev", "alb_name": "app-dev-alb",
          "alb_target_group_name": "app-dev-tg", "ecr_repository_name": "app", "scheduler_service_name": "app-scheduler-dev",
          "database_cluster_identifier": "app-dev", "database_writer_instance_identifier": "app-dev-writer",
-         "database_subnet_group_name": "app-dev-db", "database_credentials_secret_name": "app-dev-db-credentials"}
+         "database_subnet_group_name": "app-dev-db", "database_credentials_secret_name": "app-dev-db-credentials",
+         "database_reader_instance_identifier": "app-dev-reader"}
 
 
 def resource(kind, physical, logical="R"):
@@ -69,3 +70,10 @@ def test_the_groups_the_cluster_and_the_load_balancer_hold_are_kept_beside_the_c
 
 def test_no_groups_no_extra_groups():
     assert identity([], NAMES, {"identifier": "app-dev", "subnet_group": "app-dev-db", "security_groups": []}, None, []) == {}
+
+
+def test_the_one_reader_of_the_cdk_cluster_is_adopted_and_more_than_one_is_not_guessed():
+    one = {"identifier": "app-dev", "writer": "app-dev-writer", "readers": ["app-dev-database-reader-abc"], "subnet_group": "app-dev-db"}
+    assert identity([], NAMES, one, None) == {"database_reader_instance_identifier": "app-dev-database-reader-abc"}
+    two = dict(one, readers=["r1", "r2"])
+    assert identity([], NAMES, two, None) == {}

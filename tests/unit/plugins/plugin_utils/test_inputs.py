@@ -129,11 +129,11 @@ BAD = {
     "a load balancer name of 33 characters": ({"alb_name": "a" * 29 + "-alb"}, f"alb_name '{'a' * 29}-alb' is not valid: load balancer and target group names are 1 to 32"),
     "a target group name ending with a hyphen": ({"alb_target_group_name": "tg-"}, "alb_target_group_name 'tg-' is not valid"),
     "a role name of 65 characters": ({"ecs_task_role_name": "r" * 65}, "ecs_task_role_name '" + "r" * 65 + "' is not valid: the task role takes at most 64 characters"),
-    "a cluster identifier too long for its reader": ({"database_cluster_identifier": "c" * 60, "database_read_replica": True},
-                                                      "the Aurora cluster (with database_read_replica, its reader adds -reader) takes at most 56"),
+    "a cluster identifier too long for its reader": ({"database_reader_instance_identifier": "c" * 60 + "-reader", "database_read_replica": True},
+                                                      "database_reader_instance_identifier '" + "c" * 60 + "-reader' is not valid: the reader instance takes at most 63"),
     "a cluster identifier too long for its writer": ({"database_cluster_identifier": "c" * 60, "database_writer_instance_identifier": "c" * 60 + "-writer"},
                                                       "database_writer_instance_identifier '" + "c" * 60 + "-writer' is not valid: the writer instance takes at most 63"),
-    "a cluster identifier over AWS's 63": ({"database_cluster_identifier": "c" * 64}, "the Aurora cluster (with database_read_replica, its reader adds -reader) takes at most 63"),
+    "a cluster identifier over AWS's 63": ({"database_cluster_identifier": "c" * 64}, "the Aurora cluster takes at most 63"),
     "a scheduler memory that does not fit": ({"scheduler_task_memory_mb": 8192}, "scheduler_task_memory_mb '8192' does not fit scheduler_task_cpu_units 256"),
     "a scheduler log retention of 2 days": ({"scheduler_log_retention_days": 2}, "scheduler_log_retention_days '2' is not valid"),
     "cluster parameters as a list": ({"database_cluster_parameters": ["a=1"]}, "database_cluster_parameters '['a=1']' is not valid: it must be a dict"),
@@ -202,6 +202,10 @@ def test_a_cluster_identifier_cloudformation_generated_is_valid_without_a_reader
     adopted = {"database_cluster_identifier": "nestjs-playground-dev-database-databaseclusterb3a0-cb98902915bb",
                "database_writer_instance_identifier": "nestjs-playground-dev-database-databaseclusterwrit-ab96690d692f"}
     assert input_problems(dict(VALID, **adopted), SPECS) == []
+
+
+def test_a_reader_name_too_long_is_no_problem_without_a_reader():
+    assert input_problems(dict(VALID, database_reader_instance_identifier="c" * 70, database_read_replica=False), SPECS) == []
 
 
 def test_the_valid_inputs_name_every_input_of_every_role():
