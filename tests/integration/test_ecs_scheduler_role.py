@@ -38,6 +38,8 @@ FIND_TASK = "Find what is left of the scheduler while schedule_task_cleanup_cron
 CHECK_TASK = "Check every input before any AWS call"   # site.yml's pre-flight
 # The monitoring role's: the scheduler's alarms come and go with it.
 ALARMS_TASK = "Ensure the alarms of the alerting strategy, notifying the topic on ALARM and on OK"
+# The scheduler's error-lines metric filter (17ef89e) exists while the scheduler does: it comes and goes with it.
+ERROR_LINES_TASK = "Ensure the error and fatal log lines of the scheduler are counted in the namespace while it is enabled (metric filter)"
 BAD_CRONS = {
     "61 * * * *": "in the minute field '61', 61 is out of range: the minute must be 0-59",
     "* * *": "it has 3 field(s)",
@@ -201,7 +203,7 @@ def test_the_log_group_keeps_a_week_in_dev(scenario):
 def test_unsetting_the_cron_in_check_mode_reports_the_removals_and_removes_nothing(scenario):
     run, state = scenario["unset_in_check_mode"]
     assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, ROLES_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK,
-                                 ALARMS_TASK, OUTPUTS_TASK]
+                                 ERROR_LINES_TASK, ALARMS_TASK, OUTPUTS_TASK]
     assert state == scenario["rerun"][1]
     assert state["service"]["status"] == "ACTIVE" and len(state["active_revisions"]) == 1
 
@@ -216,7 +218,7 @@ def test_unsetting_the_cron_removes_everything_of_the_scheduler(scenario):
     admitted = {pair["GroupId"] for p in state["db_group"]["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
     assert scenario["converge"][1]["group"]["GroupId"] not in admitted
     assert run.changed_tasks() == [DB_SG_TASK, SERVICE_GONE_TASK, TASKDEF_GONE_TASK, ROLES_GONE_TASK, SG_GONE_TASK, LOG_GONE_TASK,
-                                 ALARMS_TASK, OUTPUTS_TASK]
+                                 ERROR_LINES_TASK, ALARMS_TASK, OUTPUTS_TASK]
 
 
 def test_the_unset_rerun_changes_nothing(scenario):
@@ -247,7 +249,7 @@ def test_with_nothing_of_the_scheduler_left_one_read_replaces_the_removal_tasks(
 def test_setting_the_cron_in_check_mode_reports_the_changes_and_creates_nothing(scenario):
     run, state = scenario["set_in_check_mode"]
     assert run.changed_tasks() == [DB_SG_TASK, LOG_TASK, SG_TASK, EXEC_ROLE_TASK, TASK_ROLE_TASK, TASKDEF_TASK, SERVICE_TASK,
-                                 ALARMS_TASK, OUTPUTS_TASK]
+                                 ERROR_LINES_TASK, ALARMS_TASK, OUTPUTS_TASK]
     assert state == scenario["unset_again"][1]
     assert state["service"]["status"] == "INACTIVE"  # ECS keeps a deleted service INACTIVE for a while
     assert state["group"] is None and state["log_group"] is None and state["active_revisions"] == []
