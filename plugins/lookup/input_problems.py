@@ -20,12 +20,21 @@ description:
     settings (topic ARN, e-mail addresses, thresholds) while C(monitoring_enabled) is true.
   - Whether the VPC, zone, certificate and JWT parameter exist, and whether the credentials belong to
     C(aws_account_id), are read-only AWS checks of the module nestjs_playground.infra.imported_network_info.
+  - The rules themselves are stated once, per option, in the C(meta/input_rules.yml) of the role that owns it;
+    plugins/plugin_utils/inputs.py knows their kinds.
   - A variable that is not defined in the play (its role is not part of it) is not checked.
 options:
   _terms:
-    description: The roles whose inputs are checked; all of the collection's roles when none is named.
+    description:
+      - The roles whose inputs are checked, by short name or fully qualified; all of the collection's roles when none is named.
     type: list
     elements: str
+  of_this_collection_only:
+    description:
+      - Skip the roles named that are not this collection's (the config role passes the play's C(ansible_role_names));
+        without it such a name is an error.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -47,25 +56,26 @@ _raw:
 from ansible.errors import AnsibleError
 from ansible.errors import AnsibleUndefinedVariable
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import NAME_LENGTHS
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import ROLES
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import input_problems
 from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import load_specs
-
-# Derived variables the rules read besides the roles' inputs.
-DERIVED = ("scheduler_enabled", "aws_region")
+from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import rule_inputs
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        roles = tuple(terms) or ROLES
+        roles = tuple(role.removeprefix("nestjs_playground.infra.") for role in terms)
+        if kwargs.get("of_this_collection_only"):
+            roles = tuple(role for role in roles if role in ROLES)
+            if not roles:
+                return []
+        roles = roles or ROLES
         unknown = [role for role in roles if role not in ROLES]
         if unknown:
             raise AnsibleError(f"input_problems: unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
         specs = load_specs()
         names = {name for role in roles for name in specs.get(role, {})}
-        names.update(DERIVED)
-        names.update(entry[0] for entry in NAME_LENGTHS)
+        names.update(rule_inputs(specs, roles))   # what their rules read besides: scheduler_enabled, aws_region...
         values = {}
         for name in sorted(names):
             if name not in (variables or {}):

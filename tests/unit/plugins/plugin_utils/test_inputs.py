@@ -310,3 +310,25 @@ def test_known_regions_are_botocores_regions_of_every_partition():
                 for region in session.get_available_regions("ec2", partition_name=partition)}
     assert set(known_regions()) == expected
     assert {"us-east-1", "us-gov-west-1", "cn-north-1"} <= set(known_regions())
+
+
+def test_every_rule_is_of_a_kind_the_checker_knows_and_reads_options_that_exist():
+    """A rule stated for its option (the role's meta/input_rules.yml) that the checker cannot apply would pass every
+    value silently: each is of one known kind, each hand-written ``check`` exists, and what it reads is an input."""
+    from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import CHECKS  # pylint: disable=import-outside-toplevel
+    from ansible_collections.nestjs_playground.infra.plugins.plugin_utils.inputs import KINDS  # pylint: disable=import-outside-toplevel
+
+    options = {name for role in ROLES for name in SPECS[role]}
+    wrong = []
+    for role in ROLES:
+        for name, option in SPECS[role].items():
+            for rule in option.get("rules") or []:
+                # a check or a required value may carry the pattern it applies; any other rule is of exactly one kind
+                kinds = [key for key in rule if key in KINDS] if not {"check", "required"} & set(rule) else ["check/required"]
+                reads = ([rule["other"]] if "other" in rule else []) + (
+                    list(rule["when"]) if isinstance(rule.get("when"), dict) else [rule["when"]] if "when" in rule else [])
+                unknown_check = "check" in rule and rule["check"] not in CHECKS
+                if len(kinds) != 1 or unknown_check or any(read not in options | {"scheduler_enabled"} for read in reads):
+                    wrong.append(f"{role}.{name}: {rule}")
+    assert wrong == []
+    assert len([rule for role in ROLES for option in SPECS[role].values() for rule in option.get("rules") or []]) >= 80
