@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 # The demo switches on what the dev inventory leaves off, so that every role shows.
 DEMO_VARS := -e database_read_replica=true -e '{"schedule_task_cleanup_cron": "0 2 * * *"}'
 
-.PHONY: help setup demo status plan down test test-fast fast-checks fast-site lint unit integration sanity units ansible-test-gates docs bench durations
+.PHONY: help setup demo status plan down test test-fast fast-checks fast-site lint unit integration sanity units ansible-test-gates specs docs bench durations
 
 help:
 	@echo "make demo   provision the dev environment into a local AWS endpoint and print its outputs"
@@ -68,7 +68,13 @@ status: setup
 	  ansible-playbook playbooks/status.yml -i inventories/$(ENV) $(ARGS); \
 	fi
 
-docs: setup
+# The generated files. specs: the entry points of each role's meta/argument_specs.yml after main, from its
+# meta/entry_points.yml and the main entry points (scripts/entry_point_specs.py); docs: then docs/configuration.md,
+# from the main entry points (scripts/config_reference.py). A unit test fails when either is out of date.
+specs: setup
+	$(PY) scripts/entry_point_specs.py
+
+docs: specs
 	$(PY) scripts/config_reference.py
 
 down:
