@@ -22,7 +22,8 @@ description:
     C(aws_account_id), are read-only AWS checks of the module nestjs_playground.infra.imported_network_info.
   - The rules themselves are stated once, per option, in the C(meta/input_rules.yml) of the role that owns it;
     plugins/plugin_utils/inputs.py knows their kinds.
-  - A variable that is not defined in the play (its role is not part of it) is not checked.
+  - A variable that is not defined in the play (its role is not part of it) is not checked; a resource name that is
+    not set is checked as the config role derived it (the fact C(deployment), C(names)).
 options:
   _terms:
     description:
@@ -76,9 +77,14 @@ class LookupModule(LookupBase):
         specs = load_specs()
         names = {name for role in roles for name in specs.get(role, {})}
         names.update(rule_inputs(specs, roles))   # what their rules read besides: scheduler_enabled, aws_region...
+        variables = variables or {}
+        # A resource name not set by hand is the one the config role derived (the fact deployment, names).
+        derived = self._templar.template(variables["deployment"]).get("names", {}) if "deployment" in variables else {}
         values = {}
         for name in sorted(names):
-            if name not in (variables or {}):
+            if name not in variables:
+                if name in derived:
+                    values[name] = derived[name]
                 continue
             try:
                 values[name] = self._templar.template(variables[name])
