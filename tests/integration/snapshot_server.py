@@ -48,6 +48,8 @@ from werkzeug.serving import run_simple
 
 PRIVATE_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
 PUBLIC_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)
+RLOCK = type(threading.RLock())
+LOCKS = (RLOCK, type(threading.Lock()))
 
 
 def backend_dicts():
@@ -96,7 +98,8 @@ def defaultdict_reduction(obj):
 
 
 class StatePickler(pickle.Pickler):
-    """Pickles what moto keeps of certificates and keys (cryptography's objects do not pickle) as PEM."""
+    """Pickles what moto keeps of certificates and keys (cryptography's objects do not pickle) as PEM, and a
+    backend's locks (a converged environment's state holds some) as new ones."""
 
     def reducer_override(self, obj):
         if isinstance(obj, x509.Certificate):
@@ -109,6 +112,8 @@ class StatePickler(pickle.Pickler):
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),)
         if isinstance(obj, collections.defaultdict):
             return defaultdict_reduction(obj)
+        if isinstance(obj, LOCKS):   # a backend's own lock (held by no request while the state is saved): a new one
+            return (threading.RLock if isinstance(obj, RLOCK) else threading.Lock), ()
         return NotImplemented
 
 
