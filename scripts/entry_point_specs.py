@@ -14,8 +14,7 @@ description, and its options by name, in order; a name is resolved to, in this o
   no `main` declares (destroy_database, scale_action...) is declared there once, in the entry point of the role that
   owns it, and listed in that entry point's options too.
 
-A copied spec drops `rules` (the pre-flight applies an option's input rules once, from `main`). An entry of
-`options:` may be a one-key mapping `{name: {key: value}}` instead of a name: the keys given replace the copied
+An entry of `options:` may be a one-key mapping `{name: {key: value}}` instead of a name: the keys given replace the copied
 spec's, for the few entry points whose behaviour needs it (say why beside it, in a comment).
 
     python scripts/entry_point_specs.py            # rewrite the roles' meta/argument_specs.yml
@@ -34,8 +33,6 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPECS = os.path.join("meta", "argument_specs.yml")
 SOURCE = os.path.join("meta", "entry_points.yml")
-# Keys of a main option that stay in main: the pre-flight applies the input rules from there, once.
-DROPPED = ("rules",)
 MARKER = ("  # The entry points below are generated from meta/entry_points.yml by scripts/entry_point_specs.py"
           " (make specs):\n  # do not edit them by hand; edit that file, or the main entry point above, then run"
           " make specs.\n")
@@ -148,8 +145,7 @@ def entry_point_specs(role, loaded):
             else:
                 raise SpecError(f"roles/{role}/{SOURCE}: {entry} names {name}, which no main option and no"
                                 " own_options declares")
-            option = {key: copy.deepcopy(value) for key, value in option.items() if key not in DROPPED}
-            option.update(override)
+            option = dict(copy.deepcopy(option), **override)
             options[name] = option
         if options:
             spec["options"] = options

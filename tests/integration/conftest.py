@@ -308,12 +308,8 @@ def landing_zone(ansible, directory, inventory="inventories/dev", host=DEV_HOST)
             else:
                 written = build_landing_zone(ansible, directory, inventory)
                 snapshot_request(ansible.emulator, "save", os.path.join(saved, "state.pickle"))
-                files = {}
-                for name in written:
-                    with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                        files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
                 with open(os.path.join(saved, "files.json"), "w", encoding="utf-8") as handle:
-                    json.dump({"files": files, "url": ansible.env()["AWS_ENDPOINT_URL"],
+                    json.dump({"files": files_with_modes(directory, written), "url": ansible.env()["AWS_ENDPOINT_URL"],
                                "directory_mode": stat.S_IMODE(os.stat(directory).st_mode)}, handle)
         LANDING_ZONES[(inventory, host)] = saved
     with open(os.path.join(directory, f"landing-zone-{host}.yml"), encoding="utf-8") as handle:
@@ -341,20 +337,13 @@ def converged(ansible, directory, extra_vars=(), inventory="inventories/dev", ho
             with open(os.path.join(saved, "run.json"), encoding="utf-8") as handle:
                 written = json.load(handle)
             snapshot_request(ansible.emulator, "restore", os.path.join(saved, "state.pickle"))
-            for name, (text, mode) in written["outputs"].items():
-                path = os.path.join(ansible.outputs_dir, name)
-                with open(path, "w", encoding="utf-8") as handle:
-                    handle.write(text.replace(written["url"], url))
-                os.chmod(path, mode)   # as site.yml leaves it: anything else is a change to its next run
+            write_with_modes(ansible.outputs_dir, written["outputs"], written["url"], url)
             return lz, Run(written["args"], types.SimpleNamespace(**written["run"]))
         before = set(os.listdir(ansible.outputs_dir))
         run = ansible.playbook("site.yml", inventory, extra_vars=[lz, *extra_vars], diff=True, args=args)
         assert run.rc == 0, run
         snapshot_request(ansible.emulator, "save", os.path.join(saved, "state.pickle"))
-        outputs = {}
-        for name in sorted(set(os.listdir(ansible.outputs_dir)) - before):
-            with open(os.path.join(ansible.outputs_dir, name), encoding="utf-8") as handle:
-                outputs[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
+        outputs = files_with_modes(ansible.outputs_dir, sorted(set(os.listdir(ansible.outputs_dir)) - before))
         with open(os.path.join(saved, "run.json"), "w", encoding="utf-8") as handle:
             json.dump({"args": run.args, "run": {"returncode": run.rc, "stdout": run.stdout, "stderr": run.stderr},
                        "outputs": outputs, "url": url}, handle)
@@ -376,11 +365,26 @@ def restore_landing_zone(ansible, directory, saved):
     snapshot_request(ansible.emulator, "restore", os.path.join(saved, "state.pickle"))
     os.makedirs(directory, exist_ok=True)
     os.chmod(directory, written["directory_mode"])   # as the playbook leaves it (tmp_path's are 0700)
-    for name, (text, mode) in written["files"].items():
+    write_with_modes(directory, written["files"], written["url"], ansible.env()["AWS_ENDPOINT_URL"])
+
+
+def files_with_modes(directory, names):
+    """{name: (text, file mode)} of the files ``names`` in ``directory``, as a saved landing zone or converge keeps them."""
+    files = {}
+    for name in names:
+        with open(os.path.join(directory, name), encoding="utf-8") as handle:
+            files[name] = (handle.read(), stat.S_IMODE(os.stat(handle.fileno()).st_mode))
+    return files
+
+
+def write_with_modes(directory, files, saved_url, url):
+    """``files`` (files_with_modes) into ``directory``, with the endpoint they name (``saved_url``) now ``url``, and their
+    modes: the certificate's private key is 0600 and the outputs file 0644, and anything else is a change to the next run."""
+    for name, (text, mode) in files.items():
         path = os.path.join(directory, name)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text.replace(written["url"], ansible.env()["AWS_ENDPOINT_URL"]))   # the comment naming the endpoint
-        os.chmod(path, mode)   # the certificate's private key is 0600: anything else is a change to the playbook
+            handle.write(text.replace(saved_url, url))
+        os.chmod(path, mode)
 
 
 def vpc_with_subnets(ec2, octet, zones="ab"):

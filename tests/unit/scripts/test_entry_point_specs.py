@@ -33,7 +33,7 @@ def test_every_entry_point_but_main_comes_from_entry_points_yml():
         assert yaml.safe_load(main_text)["argument_specs"]["main"] == specs["main"], role
 
 
-def test_a_named_option_is_main_s_spec_without_its_rules():
+def test_a_named_option_is_main_s_spec():
     loaded = entry_point_specs.load()
     main = loaded["aurora"][1]
     generated = entry_point_specs.entry_point_specs("aurora", loaded)
@@ -54,8 +54,6 @@ argument_specs:
       size:
         type: int
         default: 1
-        rules:
-          - {number: {ge: 1}}
         description: How many.
   old:
     short_description: Replaced by the generated part.
@@ -69,7 +67,7 @@ def fixture_root(tmp_path, entry_points):
     return str(tmp_path)
 
 
-def test_main_is_kept_byte_for_byte_and_the_copies_drop_rules_and_take_overrides(tmp_path):
+def test_main_is_kept_byte_for_byte_and_the_copies_take_overrides(tmp_path):
     root = fixture_root(tmp_path, """---
 scale:
   short_description: Scale.
