@@ -114,7 +114,7 @@ def _number(value, kind):
 
 
 def _on(value):
-    """A switch as Ansible reads it (true, yes, on, 1...); anything else is off."""
+    """A switch as Ansible reads it (true, yes, on, 1...); anything else, or nothing, is off."""
     try:
         return value is not None and check_type_bool(value)
     except TypeError:
@@ -379,10 +379,7 @@ def _applies(rule, values, options):
         return all(_number(value(name), "float") == _number(expected, "float") for name, expected in when.items())
     if (options.get(when) or {}).get("type") != "bool" and not isinstance(value(when), bool):   # scheduler_enabled is derived
         return _is_set(value(when))
-    try:
-        return check_type_bool(value(when)) if value(when) is not None else False
-    except TypeError:
-        return False   # not a boolean: its type check says so
+    return _on(value(when))   # not a boolean: off, and its type check says so
 
 
 def _required(name, values, rule):
