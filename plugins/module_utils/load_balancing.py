@@ -11,6 +11,9 @@ Load balancers and target groups both keep settings as a list of string ``Key``/
 tags of all three (listeners too) go through ``resource.Elbv2Tags``.
 """
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
+
 
 def find_by_name(calls, kind, name, action=None):
     """The load balancer or target group ``name`` as DescribeLoadBalancers / DescribeTargetGroups describe it,
@@ -54,3 +57,40 @@ def unique(values):
         if value not in seen:
             seen.append(value)
     return seen
+
+
+class NamedElbv2Resource(Resource):
+    """A load balancer or target group, found by its name (``elbv2_kind``: ``load_balancer`` or
+    ``target_group``): described with its attributes and tags, its owned fields (``owned_keys``) and its
+    identity (``identity``: what the module reads but does not own) returned with its name. Subclasses give
+    ``current_state(found, attributes, tags)``, the state of a description, and make the rest of the calls."""
+
+    service = "elbv2"
+    elbv2_kind = None
+    owned_keys = ()
+    identity = ()
+    current_state = None
+
+    def describe(self):
+        found = describe_by_name(self.aws, self.tags, self.elbv2_kind, self.name)
+        return None if found is None else self.current_state(*found)
+
+    def owned(self, current):
+        return dict(owned_fields(current, self.owned_keys), tags=current["tags"])
+
+    def set_attributes(self, arn, attributes):
+        arn_key = "LoadBalancerArn" if self.elbv2_kind == "load_balancer" else "TargetGroupArn"
+        self.aws.call(f"modify the attributes of {self.kind} {arn}", f"modify_{self.elbv2_kind}_attributes",
+                      **{arn_key: arn, "Attributes": attribute_list(attributes)})
+
+    def result(self, decision, state):
+        result = {f"{self.elbv2_kind}_name": self.name}
+        if state is not None:
+            result.update({key: state[key] for key in self.identity if key in state})
+        result.update(decision["after"])
+        return result
+
+
+def owned_fields(state, owned):
+    """The fields of ``state`` named in ``owned`` that AWS returned (not ``compare.MISSING``)."""
+    return {key: state[key] for key in owned if key in state and state[key] is not MISSING}

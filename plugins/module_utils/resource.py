@@ -19,6 +19,8 @@ lives here, once:
   which family its service is.
 - :func:`run`: the present/absent dispatch, check mode (nothing is applied), the diff of the owned fields
   and the one result the module exits with. Every function returns; the module calls ``exit_json`` once.
+- :func:`resource_argument_spec` and :func:`run_module`: the options every managing module takes (its name, ``state``,
+  ``tags``, ``purge_tags``) and its ``main()``, from the ``AnsibleAWSModule`` to the one ``exit_json``.
 
 The shape of a module::
 
@@ -30,8 +32,7 @@ The shape of a module::
         def result(self, decision, state): ...    # what the module returns under its result key
 
     def main():
-        module = AnsibleAWSModule(argument_spec=..., supports_check_mode=True)
-        module.exit_json(**run(module, LogGroup(module), "log_group"))
+        run_module(LogGroup, "log_group", resource_argument_spec(retention=dict(type="int")))
 """
 
 import contextlib
@@ -43,6 +44,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -322,13 +324,28 @@ class IamRoleTags(TagAdapter):
     resource_param = "RoleName"
 
 
+# The tagging adapter of each service's API family, for a resource that does not name its own.
+TAG_ADAPTERS = {
+    "elbv2": Elbv2Tags,
+    "rds": RdsTags,
+    "ecs": EcsTags,
+    "ecr": EcrTags,
+    "ec2": Ec2Tags,
+    "logs": MapTags,
+    "sns": ListTags,
+    "secretsmanager": SecretTags,
+    "iam": IamRoleTags,
+}
+
+
 class Resource:
-    """One AWS resource a module manages; :func:`run` drives it. Subclasses name their service, tagging
-    adapter and kind, and implement the five methods. ``self.aws`` makes the calls, ``self.tags`` reads and
+    """One AWS resource a module manages; :func:`run` drives it. Subclasses name their service (its tagging
+    adapter is the service's in :data:`TAG_ADAPTERS` unless they name another) and kind, and implement the
+    five methods. ``self.aws`` makes the calls, ``self.tags`` reads and
     changes the tags, ``self.name`` is the resource's name and ``self.what`` names it in messages."""
 
     service = None        # botocore's name of the service (``logs``, ``elbv2``...)
-    tag_adapter = None    # the TagAdapter class of the service's API family
+    tag_adapter = None    # the TagAdapter class, when not the service's (TAG_ADAPTERS)
     kind = "resource"     # how messages name it: "log group", "ECR repository"...
     name_option = "name"  # the option that holds its name
 
@@ -338,7 +355,14 @@ class Resource:
         self.name = self.params.get(self.name_option)
         self.what = f"{self.kind} {self.name}"
         self.aws = ServiceCalls(module, self.service) if self.service else None
-        self.tags = self.tag_adapter(self.aws) if self.tag_adapter else None
+        adapter = self.tag_adapter or TAG_ADAPTERS.get(self.service)
+        self.tags = adapter(self.aws) if adapter else None
+
+    @staticmethod
+    def parameters_problem(params):
+        """What the parameters contradict that the argument spec cannot say, as the user fixes it (a message,
+        or ``fail_json``'s arguments), checked before any AWS client is made; None: nothing."""
+        return None
 
     def describe(self):
         """The resource as it is (its owned fields and whatever ``apply`` and ``result`` need), or None."""
@@ -372,6 +396,10 @@ class Resource:
     def result(self, decision, state):
         """What the module returns under its result key after a present run: by default ``after``."""
         return dict(decision["after"])
+
+    def returned(self, result):
+        """What the module exits with, from :func:`run`'s result: by default that result."""
+        return result
 
 
 # What ``apply`` returns when another run changed the resource between this run's describe and its first
@@ -409,3 +437,28 @@ def run(module, resource, result_key):
         current = resource.describe()
     module.fail_json(msg=f"{result_key} changed under this run twice (other runs converge it at the same time): run again")
     return {}
+
+
+def resource_argument_spec(name_option="name", tagged=True, **options):
+    """A managing module's argument spec: its name option (a required string; ``options`` may give it again,
+    with aliases, or ``name_option`` None leaves it out), ``state`` (present or absent), its own ``options``
+    and, for a resource with tags (``tagged``), ``tags`` and ``purge_tags`` as amazon.aws's modules take them."""
+    spec = {name_option: dict(type="str", required=True)} if name_option else {}
+    spec["state"] = dict(type="str", default="present", choices=["present", "absent"])
+    spec.update(options)
+    if tagged:
+        spec.update(tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True))
+    return spec
+
+
+def run_module(resource_class, result_key, spec, **module_options):
+    """A managing module's ``main()``: the ``AnsibleAWSModule`` of ``spec`` (with check mode, and
+    ``module_options`` such as ``required_if``), the resource's :meth:`Resource.parameters_problem`, then
+    :func:`run` and the one ``exit_json`` of what :meth:`Resource.returned` makes of its result."""
+    module = AnsibleAWSModule(argument_spec=spec, supports_check_mode=True, **module_options)
+    problem = resource_class.parameters_problem(module.params)
+    if problem:
+        fail_with(module, problem)
+    else:
+        resource = resource_class(module)
+        module.exit_json(**resource.returned(run(module, resource, result_key)))

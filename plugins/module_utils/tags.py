@@ -11,6 +11,9 @@ for are removed, as every amazon.aws module does.
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+
 
 def tag_changes(current, desired, purge_tags=True):
     """(tags to set, tag keys to remove); both empty when nothing must change."""
@@ -26,3 +29,14 @@ def tags_after(current, desired, purge_tags=True):
     after = {key: value for key, value in (current or {}).items() if key not in to_remove}
     after.update(to_set)
     return after
+
+
+def owned_changes(desired, before, desired_tags, purge_tags=True):
+    """What a plan of owned fields and tags decides first: (the fields of ``desired`` to change, tags to set,
+    tag keys to remove, the owned fields and ``tags`` after). ``before`` holds the owned fields and ``tags``
+    as they are (None: the resource does not exist); ``desired`` the fields as asked (None: leave alone)."""
+    current_tags = (before or {}).get("tags")
+    to_set, to_remove = tag_changes(current_tags, desired_tags, purge_tags)
+    after = predicted_state(desired, before)
+    after["tags"] = tags_after(current_tags, desired_tags, purge_tags)
+    return changed_fields(desired, before), to_set, to_remove, after

@@ -197,19 +197,13 @@ target_group:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import NamedElbv2Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import owned_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import unique
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 
 # Fields fixed at creation: a difference means the target group must be replaced.
 IMMUTABLE = ("protocol", "port", "vpc_id", "target_type")
@@ -264,7 +258,7 @@ def current_state(group, attributes, tags):
 
 
 def owned(state):
-    return {key: state[key] for key in OWNED if key in state and state[key] is not MISSING}
+    return owned_fields(state, OWNED)
 
 
 def plan(desired, current, desired_tags, purge_tags):
@@ -275,10 +269,7 @@ def plan(desired, current, desired_tags, purge_tags):
     AWS keys), ``tags_to_set`` / ``tags_to_remove`` and ``before`` / ``after``. Pure: no AWS call.
     """
     before = None if current is None else dict(owned(current), tags=current.get("tags") or {})
-    fields = changed_fields(desired, before)
-    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
-    after = owned(predicted_state(desired, before))
-    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    fields, to_set, to_remove, after = owned_changes(desired, before, desired_tags, purge_tags)
     attributes = {}
     if "deregistration_delay" in fields:
         attributes[DEREGISTRATION_DELAY] = desired["deregistration_delay"]
@@ -334,16 +325,14 @@ def in_use_message(name, current):
     )
 
 
-class TargetGroup(Resource):
+class TargetGroup(NamedElbv2Resource):
     """The target group ``name``, with its health check, deregistration delay and tags."""
 
-    service = "elbv2"
-    tag_adapter = Elbv2Tags
     kind = "target group"
-
-    def describe(self):
-        found = describe_by_name(self.aws, self.tags, "target_group", self.name)
-        return None if found is None else current_state(*found)
+    elbv2_kind = "target_group"
+    owned_keys = OWNED
+    identity = ("target_group_arn", "load_balancer_arns")
+    current_state = staticmethod(current_state)
 
     def plan(self, current):
         desired = desired_state(self.params)
@@ -353,9 +342,6 @@ class TargetGroup(Resource):
         elif decision["create"]:
             decision["problem"] = creation_problems(desired)
         return decision
-
-    def owned(self, current):
-        return dict(owned(current), tags=current["tags"])
 
     def apply(self, decision, current):
         after = decision["after"]
@@ -370,20 +356,16 @@ class TargetGroup(Resource):
             group = self.aws.call(f"create {self.what}", "create_target_group", **request)["TargetGroups"][0]
             state = {"target_group_arn": group["TargetGroupArn"], "load_balancer_arns": []}
             if after.get("deregistration_delay") is not None:
-                self.modify_attributes(state["target_group_arn"], {DEREGISTRATION_DELAY: after["deregistration_delay"]})
+                self.set_attributes(state["target_group_arn"], {DEREGISTRATION_DELAY: after["deregistration_delay"]})
             return state
         arn = current["target_group_arn"]
         if decision["health_check"]:
             self.aws.call(f"modify the health check of target group {arn}", "modify_target_group", TargetGroupArn=arn,
                           **health_check_request(after, decision["health_check"]))
         if decision["attributes"]:
-            self.modify_attributes(arn, decision["attributes"])
+            self.set_attributes(arn, decision["attributes"])
         self.tags.change(arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
         return current
-
-    def modify_attributes(self, arn, attributes):
-        self.aws.call(f"modify the attributes of target group {arn}", "modify_target_group_attributes",
-                      TargetGroupArn=arn, Attributes=attribute_list(attributes))
 
     def deletion_problem(self, current):
         if self.module.check_mode and current["load_balancer_arns"]:
@@ -395,18 +377,9 @@ class TargetGroup(Resource):
         self.aws.call(f"delete {self.what}", "delete_target_group", missing=None, TargetGroupArn=current["target_group_arn"],
                       refusals={"ResourceInUse": in_use_message(self.name, current)})
 
-    def result(self, decision, state):
-        result = {"target_group_name": self.name}
-        if state is not None:
-            result.update(target_group_arn=state["target_group_arn"], load_balancer_arns=state["load_balancer_arns"])
-        result.update(decision["after"])
-        return result
-
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(TargetGroup, "target_group", resource_argument_spec(
         protocol=dict(type="str", choices=["HTTP", "HTTPS"]),
         port=dict(type="int"),
         vpc_id=dict(type="str"),
@@ -425,11 +398,7 @@ def main():
             ),
         ),
         deregistration_delay=dict(type="int"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.exit_json(**run(module, TargetGroup(module), "target_group"))
+    ))
 
 
 if __name__ == "__main__":

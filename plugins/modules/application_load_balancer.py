@@ -178,19 +178,13 @@ load_balancer:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import attribute_list
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import NamedElbv2Resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import owned_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 
 # Our field -> the load balancer attribute that holds it.
 ATTRIBUTES = {
@@ -243,7 +237,7 @@ def current_state(balancer, attributes, tags):
 
 
 def owned(state):
-    return {key: state[key] for key in OWNED if key in state and state[key] is not MISSING}
+    return owned_fields(state, OWNED)
 
 
 def plan(desired, current, desired_tags, purge_tags):
@@ -256,10 +250,7 @@ def plan(desired, current, desired_tags, purge_tags):
     """
     create = current is None
     before = None if create else dict(owned(current), tags=current.get("tags") or {})
-    fields = changed_fields(desired, before)
-    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
-    after = owned(predicted_state(desired, before))
-    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    fields, to_set, to_remove, after = owned_changes(desired, before, desired_tags, purge_tags)
     if create:
         for key, value in CREATION_DEFAULTS.items():
             after.setdefault(key, value)
@@ -292,18 +283,15 @@ def deletion_plan(current, deletion_protection):
     )
 
 
-class LoadBalancer(Resource):
+class LoadBalancer(NamedElbv2Resource):
     """The application load balancer ``name``."""
 
-    service = "elbv2"
-    tag_adapter = Elbv2Tags
     kind = "load balancer"
+    elbv2_kind = "load_balancer"
+    owned_keys = OWNED
+    identity = IDENTITY
 
-    def describe(self):
-        found = describe_by_name(self.aws, self.tags, "load_balancer", self.name)
-        if found is None:
-            return None
-        balancer, attributes, tags = found
+    def current_state(self, balancer, attributes, tags):
         if balancer.get("Type") != "application":
             self.module.fail_json(msg=f"Load balancer {self.name} is a {balancer.get('Type')} load balancer, not an application one")
         return current_state(balancer, attributes, tags)
@@ -317,9 +305,6 @@ class LoadBalancer(Resource):
         elif decision["create"] and not desired["subnets"]:
             decision["problem"] = f"subnets are required to create load balancer {self.name}"
         return decision
-
-    def owned(self, current):
-        return dict(owned(current), tags=current["tags"])
 
     def apply(self, decision, current):
         after = decision["after"]
@@ -357,10 +342,6 @@ class LoadBalancer(Resource):
         elif field == "ip_address_type":
             self.aws.call(action, "set_ip_address_type", LoadBalancerArn=arn, IpAddressType=value)
 
-    def set_attributes(self, arn, attributes):
-        self.aws.call(f"modify the attributes of load balancer {arn}", "modify_load_balancer_attributes",
-                      LoadBalancerArn=arn, Attributes=attribute_list(attributes))
-
     def wait(self, arn, waiter_name):
         self.aws.wait(waiter_name, f"load balancer {arn}", self.params["wait_timeout"], 15, LoadBalancerArns=[arn])
 
@@ -376,18 +357,9 @@ class LoadBalancer(Resource):
         if self.params["wait"]:
             self.wait(arn, "load_balancers_deleted")
 
-    def result(self, decision, state):
-        result = {"load_balancer_name": self.name}
-        if state is not None:
-            result.update({key: state[key] for key in IDENTITY if key in state})
-        result.update(decision["after"])
-        return result
-
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(LoadBalancer, "load_balancer", resource_argument_spec(
         scheme=dict(type="str", default="internet-facing", choices=["internet-facing", "internal"]),
         subnets=dict(type="list", elements="str"),
         security_groups=dict(type="list", elements="str"),
@@ -396,11 +368,7 @@ def main():
         deletion_protection=dict(type="bool"),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.exit_json(**run(module, LoadBalancer(module), "load_balancer"))
+    ))
 
 
 if __name__ == "__main__":

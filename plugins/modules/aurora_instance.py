@@ -128,15 +128,13 @@ instance:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -208,7 +206,6 @@ class Instance(Resource):
     """The Aurora DB instance ``db_instance_identifier``, member of one cluster."""
 
     service = "rds"
-    tag_adapter = RdsTags
     kind = "DB instance"
     name_option = "db_instance_identifier"
 
@@ -272,10 +269,9 @@ class Instance(Resource):
 
 
 def main():
-    argument_spec = dict(
+    run_module(Instance, "instance", resource_argument_spec(
         db_instance_identifier=dict(type="str", required=True, aliases=["id"]),
         db_cluster_identifier=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         engine=dict(type="str", default="aurora-postgresql"),
         db_instance_class=dict(type="str", default="db.serverless"),
         db_subnet_group_name=dict(type="str"),
@@ -283,12 +279,8 @@ def main():
         publicly_accessible=dict(type="bool"),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=2400),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_if=[["state", "present", ["db_cluster_identifier"]]])
-    module.exit_json(**run(module, Instance(module), "instance"))
+        name_option="db_instance_identifier",
+    ), required_if=[["state", "present", ["db_cluster_identifier"]]])
 
 
 if __name__ == "__main__":

@@ -79,10 +79,9 @@ stack:
 
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 
 POLICIES = ("DeletionPolicy", "UpdateReplacePolicy")
 TEMPLATE_BODY_LIMIT = 51200
@@ -180,13 +179,11 @@ class Stack(Resource):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
+    run_module(Stack, "stack", resource_argument_spec(
         state=dict(type="str", default="retained", choices=["retained", "absent"]),
         wait_timeout=dict(type="int", default=1800),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.exit_json(**run(module, Stack(module), "stack"))
+        tagged=False,
+    ))
 
 
 if __name__ == "__main__":

@@ -86,12 +86,10 @@ subnet_group:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -127,7 +125,6 @@ class SubnetGroup(Resource):
     """The DB subnet group ``name`` (AWS stores and answers the name in lower case)."""
 
     service = "rds"
-    tag_adapter = RdsTags
     kind = "DB subnet group"
 
     def __init__(self, module):
@@ -176,17 +173,10 @@ class SubnetGroup(Resource):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(SubnetGroup, "subnet_group", resource_argument_spec(
         description=dict(type="str"),
         subnets=dict(type="list", elements="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_if=[["state", "present", ["description", "subnets"]]])
-    module.exit_json(**run(module, SubnetGroup(module), "subnet_group"))
+    ), required_if=[["state", "present", ["description", "subnets"]]])
 
 
 if __name__ == "__main__":

@@ -134,16 +134,11 @@ repository:
 
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcrTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 
 # The fields this module owns, as compared and shown in the diff.
 OWNED = ("image_tag_mutability", "scan_on_push", "lifecycle_policy", "tags")
@@ -174,10 +169,7 @@ def plan(desired, current, desired_tags, purge_tags):
         before = {key: current[key] for key in OWNED if key in current}
         # An absent lifecycle policy reads as {} so that 'purge' and 'absent' compare equal.
         before["lifecycle_policy"] = current.get("lifecycle_policy") or {}
-    fields = changed_fields(desired, before)
-    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
-    after = predicted_state(desired, before)
-    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    fields, to_set, to_remove, after = owned_changes(desired, before, desired_tags, purge_tags)
     if current is None:
         after.setdefault("image_tag_mutability", "MUTABLE")
         after.setdefault("scan_on_push", False)
@@ -213,7 +205,6 @@ class Repository(Resource):
     """The ECR repository ``name``, with its scanning, tag mutability, lifecycle policy and tags."""
 
     service = "ecr"
-    tag_adapter = EcrTags
     kind = "ECR repository"
 
     def describe(self):
@@ -275,23 +266,13 @@ class Repository(Resource):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(Repository, "repository", resource_argument_spec(
         scan_on_push=dict(type="bool"),
         image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"]),
         lifecycle_policy=dict(type="json"),
         purge_lifecycle_policy=dict(type="bool", default=False),
         force_delete=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[["lifecycle_policy", "purge_lifecycle_policy"]],
-    )
-    module.exit_json(**run(module, Repository(module), "repository"))
+    ), mutually_exclusive=[["lifecycle_policy", "purge_lifecycle_policy"]])
 
 
 if __name__ == "__main__":

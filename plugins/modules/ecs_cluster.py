@@ -157,17 +157,12 @@ cluster:
       sample: {"App": "nestjs-playground", "Env": "dev"}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 
 # The fields this module owns, as compared and shown in the diff.
 OWNED = ("container_insights", "capacity_providers", "default_capacity_provider_strategy", "tags")
@@ -237,10 +232,7 @@ def plan(desired, current, desired_tags, purge_tags):
     before = None
     if current is not None:
         before = {key: current[key] for key in OWNED if key in current}
-    fields = changed_fields(desired, before)
-    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
-    after = predicted_state(desired, before)
-    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    fields, to_set, to_remove, after = owned_changes(desired, before, desired_tags, purge_tags)
     writes = []
     if current is None:
         # create_cluster takes every field at once.
@@ -312,7 +304,6 @@ class Cluster(Resource):
     """The ECS cluster ``name``, with its Container Insights setting, capacity providers and tags."""
 
     service = "ecs"
-    tag_adapter = EcsTags
     kind = "ECS cluster"
 
     def describe(self):
@@ -387,9 +378,7 @@ class Cluster(Resource):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(Cluster, "cluster", resource_argument_spec(
         container_insights=dict(type="str", choices=["enabled", "disabled", "enhanced"]),
         capacity_providers=dict(type="list", elements="str"),
         default_capacity_provider_strategy=dict(
@@ -402,11 +391,7 @@ def main():
             ),
         ),
         services_deleted_first=dict(type="list", elements="str", default=[]),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.exit_json(**run(module, Cluster(module), "cluster"))
+    ))
 
 
 if __name__ == "__main__":

@@ -88,12 +88,10 @@ log_group:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import MapTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -132,7 +130,6 @@ class LogGroup(Resource):
     """The log group ``name``, in CloudWatch Logs."""
 
     service = "logs"
-    tag_adapter = MapTags
     kind = "log group"
 
     def describe(self):
@@ -176,15 +173,10 @@ class LogGroup(Resource):
 
 
 def main():
-    argument_spec = dict(
+    run_module(LogGroup, "log_group", resource_argument_spec(
         name=dict(type="str", required=True, aliases=["log_group_name"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         retention=dict(type="int", choices=RETENTION_DAYS),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    module.exit_json(**run(module, LogGroup(module), "log_group"))
+    ))
 
 
 if __name__ == "__main__":

@@ -125,11 +125,10 @@ metric_filter:
       type: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 
 # The owned fields, in the order diffs show them.
 FIELDS = ("filter_pattern", "metric_namespace", "metric_name", "metric_value", "default_value", "unit")
@@ -215,20 +214,17 @@ class MetricFilter(Resource):
 
 
 def main():
-    argument_spec = dict(
+    run_module(MetricFilter, "metric_filter", resource_argument_spec(
         name=dict(type="str", required=True, aliases=["filter_name"]),
         log_group_name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         filter_pattern=dict(type="str"),
         metric_namespace=dict(type="str"),
         metric_name=dict(type="str"),
         metric_value=dict(type="str", default="1"),
         default_value=dict(type="float"),
         unit=dict(type="str"),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_if=[("state", "present", ["filter_pattern", "metric_namespace", "metric_name"])])
-    module.exit_json(**run(module, MetricFilter(module), "metric_filter"))
+        tagged=False,
+    ), required_if=[("state", "present", ["filter_pattern", "metric_namespace", "metric_name"])])
 
 
 if __name__ == "__main__":

@@ -91,10 +91,9 @@ record:
       type: bool
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 
 
 def fqdn(name):
@@ -176,18 +175,14 @@ class AliasRecord(Resource):
 
 
 def main():
-    argument_spec = dict(
+    run_module(AliasRecord, "record", resource_argument_spec(
         hosted_zone_id=dict(type="str", required=True),
-        name=dict(type="str", required=True),
         type=dict(type="str", default="A", choices=["A", "AAAA"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         alias_dns_name=dict(type="str"),
         alias_hosted_zone_id=dict(type="str"),
         evaluate_target_health=dict(type="bool", default=False),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
-                              required_if=[["state", "present", ["alias_dns_name", "alias_hosted_zone_id"]]])
-    module.exit_json(**run(module, AliasRecord(module), "record"))
+        tagged=False,
+    ), required_if=[["state", "present", ["alias_dns_name", "alias_hosted_zone_id"]]])
 
 
 if __name__ == "__main__":

@@ -115,16 +115,15 @@ flow_log:
       type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -207,7 +206,6 @@ class FlowLog(Resource):
     """The flow log of ``resource_id`` into the CloudWatch Logs group ``log_group_name`` (and any duplicates of it)."""
 
     service = "ec2"
-    tag_adapter = Ec2Tags
     kind = "the flow log of"
     name_option = "resource_id"
 
@@ -274,22 +272,15 @@ class FlowLog(Resource):
 
 
 def main():
-    argument_spec = dict(
-        resource_id=dict(type="str", required=True),
+    run_module(FlowLog, "flow_log", resource_argument_spec(
         resource_type=dict(type="str", default="VPC", choices=["VPC", "Subnet", "NetworkInterface"]),
         log_group_name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         deliver_logs_permission_arn=dict(type="str"),
         traffic_type=dict(type="str", default="ALL", choices=["ALL", "ACCEPT", "REJECT"]),
         max_aggregation_interval=dict(type="int", default=600, choices=[60, 600]),
         log_format=dict(type="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec, supports_check_mode=True, required_if=[["state", "present", ["deliver_logs_permission_arn"]]]
-    )
-    module.exit_json(**run(module, FlowLog(module), "flow_log"))
+        name_option="resource_id",
+    ), required_if=[["state", "present", ["deliver_logs_permission_arn"]]])
 
 
 if __name__ == "__main__":

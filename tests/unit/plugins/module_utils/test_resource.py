@@ -7,6 +7,9 @@ from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils import resource
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import NamedElbv2Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import describe_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
@@ -19,7 +22,9 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import SecretTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 
 
 class Failed(Exception):
@@ -388,3 +393,117 @@ def test_secret_tags_change_by_secret_id():
         tags.change(arn, "the secret", {"Env": "prd"}, ["Old"])
         stubber.assert_no_pending_responses()
     assert tags.tags_at_create({"Env": "dev"}) == [{"Key": "Env", "Value": "dev"}]
+
+
+def test_the_argument_spec_of_a_managing_module_has_its_name_state_options_and_tags():
+    spec = resource_argument_spec(retention=dict(type="int"))
+    assert list(spec) == ["name", "state", "retention", "tags", "purge_tags"]
+    assert spec["name"] == dict(type="str", required=True)
+    assert spec["state"] == dict(type="str", default="present", choices=["present", "absent"])
+    assert spec["tags"] == dict(type="dict", aliases=["resource_tags"])
+    assert spec["purge_tags"] == dict(type="bool", default=True)
+
+
+def test_the_argument_spec_takes_another_name_option_its_aliases_another_state_and_no_tags():
+    spec = resource_argument_spec(name_option="db_instance_identifier", tagged=False,
+                                  db_instance_identifier=dict(type="str", required=True, aliases=["id"]),
+                                  state=dict(type="str", default="retained", choices=["retained", "absent"]))
+    assert spec == {"db_instance_identifier": dict(type="str", required=True, aliases=["id"]),
+                    "state": dict(type="str", default="retained", choices=["retained", "absent"])}
+    assert "name" not in resource_argument_spec(name_option=None)
+
+
+class ExitingModule(FakeModule):
+    """An AnsibleAWSModule as run_module makes it: the arguments it was given, and its one exit."""
+
+    made = []
+
+    def __init__(self, argument_spec, supports_check_mode, **options):
+        super().__init__({"state": "present", "value": "a"})
+        self.made.append((argument_spec, supports_check_mode, options))
+        self.exited = None
+
+    def exit_json(self, **result):
+        self.exited = result
+
+
+@pytest.fixture
+def exiting_module(monkeypatch):
+    monkeypatch.setattr(resource, "AnsibleAWSModule", ExitingModule)
+    ExitingModule.made = []
+    return ExitingModule
+
+
+class Returned(Thing):
+    """A Thing that exists as "a" and returns one more key than run's result."""
+
+    made = []
+
+    def __init__(self, module):
+        super().__init__(module, exists="a")
+        self.made.append(self)
+
+    def returned(self, result):
+        return dict(result, more=True)
+
+
+def test_run_module_makes_the_module_with_check_mode_runs_the_resource_and_exits_once_with_what_it_returns(exiting_module):
+    Returned.made = []
+    run_module(Returned, "thing", {"value": dict(type="str")}, required_if=[["state", "present", ["value"]]])
+    assert exiting_module.made == [({"value": dict(type="str")}, True, {"required_if": [["state", "present", ["value"]]]})]
+    assert Returned.made[0].module.exited == {"changed": False, "thing": {"value": "a"}, "diff": {"before": {"value": "a"}, "after": {"value": "a"}},
+                                              "more": True}
+
+
+def test_run_module_fails_with_the_parameters_problem_before_the_resource_is_made(exiting_module):
+    class Refused(Returned):
+        @staticmethod
+        def parameters_problem(params):
+            return f"value {params['value']} is not allowed"
+
+    Refused.made = []
+    with pytest.raises(Failed, match="^value a is not allowed$"):
+        run_module(Refused, "thing", {})
+    assert Refused.made == []
+
+
+@pytest.mark.parametrize(("service", "adapter"), [("elbv2", Elbv2Tags), ("rds", RdsTags), ("ecs", EcsTags), ("logs", MapTags), ("cloudformation", None)])
+def test_a_resource_s_tags_go_through_its_service_s_adapter_unless_it_names_another(service, adapter):
+    class Tagged(Thing):
+        pass
+
+    Tagged.service = service
+    tagged = Tagged(FakeModule(), exists=None)
+    assert (type(tagged.tags) if tagged.tags else None) is adapter
+    Tagged.tag_adapter = ListTags
+    assert type(Tagged(FakeModule(), exists=None).tags) is ListTags
+
+
+def test_a_named_elbv2_resource_is_described_by_name_and_returns_its_name_identity_and_owned_fields():
+    class Group(NamedElbv2Resource):
+        kind = "target group"
+        elbv2_kind = "target_group"
+        owned_keys = ("port",)
+        identity = ("target_group_arn",)
+
+        @staticmethod
+        def current_state(found, attributes, tags):
+            return {"target_group_arn": found["TargetGroupArn"], "port": found.get("Port", MISSING), "tags": tags}
+
+    module = FakeModule({"name": "app-dev-tg"})
+    group = Group(module)
+    found = {"TargetGroupArn": TG_ARN, "TargetGroupName": "app-dev-tg"}
+    with module.stubber("elbv2") as stubber:
+        stubber.add_response("describe_target_groups", {"TargetGroups": [found]}, {"Names": ["app-dev-tg"]})
+        stubber.add_response("describe_target_group_attributes", {"Attributes": []}, {"TargetGroupArn": TG_ARN})
+        stubber.add_response("describe_tags", {"TagDescriptions": [{"ResourceArn": TG_ARN, "Tags": [{"Key": "Env", "Value": "dev"}]}]},
+                             {"ResourceArns": [TG_ARN]})
+        stubber.add_response("modify_target_group_attributes", {"Attributes": []},
+                             {"TargetGroupArn": TG_ARN, "Attributes": [{"Key": "stickiness.enabled", "Value": "true"}]})
+        current = group.describe()
+        group.set_attributes(TG_ARN, {"stickiness.enabled": True})
+        stubber.assert_no_pending_responses()
+    assert current == {"target_group_arn": TG_ARN, "port": MISSING, "tags": {"Env": "dev"}}
+    assert group.owned(current) == {"tags": {"Env": "dev"}}
+    assert group.result({"after": {"port": 80}}, current) == {"target_group_name": "app-dev-tg", "target_group_arn": TG_ARN, "port": 80}
+    assert group.result({"after": {"port": 80}}, None) == {"target_group_name": "app-dev-tg", "port": 80}

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes, tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes, tag_changes, tags_after
 
 CURRENT = {"App": "nestjs-playground", "Env": "dev", "Extra": "x"}
 
@@ -51,3 +51,15 @@ def test_tags_after_does_not_mutate_current():
     current = dict(CURRENT)
     tags_after(current, {"Env": "prod"}, True)
     assert current == CURRENT
+
+
+def test_owned_changes_of_an_existing_resource_are_its_differing_fields_tag_changes_and_state_after():
+    before = {"port": 80, "path": "/", "tags": {"Env": "dev", "Old": "x"}}
+    fields, to_set, to_remove, after = owned_changes({"port": 8080, "path": None}, before, {"Env": "prd"}, True)
+    assert (fields, to_set, to_remove) == (["port"], {"Env": "prd"}, ["Old"])
+    assert after == {"port": 8080, "path": "/", "tags": {"Env": "prd"}}
+
+
+def test_owned_changes_of_a_new_resource_are_every_asked_field_with_the_asked_tags():
+    assert owned_changes({"port": 80, "path": None}, None, {"Env": "dev"}, True) == (["port"], {"Env": "dev"}, [], {"port": 80, "tags": {"Env": "dev"}})
+    assert owned_changes({"port": 80}, None, None, True) == (["port"], {}, [], {"port": 80, "tags": {}})
