@@ -398,7 +398,8 @@ class Resource:
         return dict(decision["after"])
 
     def returned(self, result):
-        """What the module exits with, from :func:`run`'s result: by default that result."""
+        """What the module exits with, from :func:`run`'s result: by default that result. With ``failed`` and
+        ``msg``, the module fails with it (a run that changed what it reports, and then found it failed)."""
         return result
 
 
@@ -447,18 +448,28 @@ def resource_argument_spec(name_option="name", tagged=True, **options):
     spec["state"] = dict(type="str", default="present", choices=["present", "absent"])
     spec.update(options)
     if tagged:
-        spec.update(tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True))
+        spec.update(tag_options())
     return spec
+
+
+def tag_options():
+    """``tags`` and ``purge_tags`` as amazon.aws's modules take them (its ``amazon.aws.tags`` documentation)."""
+    return {"tags": dict(type="dict", aliases=["resource_tags"]), "purge_tags": dict(type="bool", default=True)}
 
 
 def run_module(resource_class, result_key, spec, **module_options):
     """A managing module's ``main()``: the ``AnsibleAWSModule`` of ``spec`` (with check mode, and
     ``module_options`` such as ``required_if``), the resource's :meth:`Resource.parameters_problem`, then
-    :func:`run` and the one ``exit_json`` of what :meth:`Resource.returned` makes of its result."""
+    :func:`run` and the one ``exit_json`` of what :meth:`Resource.returned` makes of its result (or its
+    ``fail_json``, when that says ``failed``)."""
     module = AnsibleAWSModule(argument_spec=spec, supports_check_mode=True, **module_options)
     problem = resource_class.parameters_problem(module.params)
     if problem:
         fail_with(module, problem)
+        return
+    resource = resource_class(module)
+    result = resource.returned(run(module, resource, result_key))
+    if result.get("failed"):
+        module.fail_json(**result)
     else:
-        resource = resource_class(module)
-        module.exit_json(**resource.returned(run(module, resource, result_key)))
+        module.exit_json(**result)

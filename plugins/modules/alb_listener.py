@@ -223,16 +223,11 @@ listener:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -413,10 +408,8 @@ def plan(desired, current, desired_tags, purge_tags):
     Pure: no AWS call.
     """
     before = None if current is None else dict(owned(current), tags=current.get("tags") or {})
-    fields = changed_fields(desired, before)
-    to_set, to_remove = tag_changes((before or {}).get("tags"), desired_tags, purge_tags)
-    after = owned(predicted_state(desired, before))
-    after["tags"] = tags_after((before or {}).get("tags"), desired_tags, purge_tags)
+    fields, to_set, to_remove, after = owned_changes(desired, before, desired_tags, purge_tags)
+    after = dict(owned(after), tags=after["tags"])   # no TLS fields once the listener is HTTP
 
     want = desired["certificates"] or []
     modify, adding, removing = {}, list(want[1:]), []
@@ -467,7 +460,6 @@ class Listener(Resource):
     """The listener on ``port`` of the load balancer ``load_balancer_arn`` (or ``load_balancer_name``)."""
 
     service = "elbv2"
-    tag_adapter = Elbv2Tags
     kind = "listener on port"
     name_option = "port"
 
@@ -550,13 +542,16 @@ class Listener(Resource):
         result.update(decision["after"])
         return result
 
+    @staticmethod
+    def parameters_problem(params):
+        return "; ".join(option_problems(params)) or None
+
 
 def main():
-    argument_spec = dict(
+    run_module(Listener, "listener", resource_argument_spec(
         load_balancer_arn=dict(type="str"),
         load_balancer_name=dict(type="str"),
         port=dict(type="int", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         protocol=dict(type="str", choices=["HTTP", "HTTPS"]),
         certificates=dict(type="list", elements="str"),
         ssl_policy=dict(type="str"),
@@ -573,24 +568,11 @@ def main():
                 status_code=dict(type="str", choices=["HTTP_301", "HTTP_302"]),
             ),
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_if=[
-            ["state", "present", ["protocol", "default_action"]],
-            ["protocol", "HTTPS", ["certificates"]],
-        ],
-        required_one_of=[["load_balancer_arn", "load_balancer_name"]],
-        mutually_exclusive=[["load_balancer_arn", "load_balancer_name"]],
-    )
-    problems = option_problems(module.params)
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-    else:
-        module.exit_json(**run(module, Listener(module), "listener"))
+        name_option=None,
+    ), required_if=[
+        ["state", "present", ["protocol", "default_action"]],
+        ["protocol", "HTTPS", ["certificates"]],
+    ], required_one_of=[["load_balancer_arn", "load_balancer_name"]], mutually_exclusive=[["load_balancer_arn", "load_balancer_name"]])
 
 
 if __name__ == "__main__":

@@ -286,17 +286,16 @@ from datetime import timezone
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -576,7 +575,6 @@ class Cluster(Resource):
     """The Aurora cluster ``db_cluster_identifier``: created, restored to a point in time, modified or deleted."""
 
     service = "rds"
-    tag_adapter = RdsTags
     kind = "Aurora cluster"
     name_option = "db_cluster_identifier"
     restored = False   # whether the run restored the cluster (in check mode, would restore it)
@@ -761,11 +759,13 @@ class Cluster(Resource):
             return {"final_snapshot_identifier": self.final_snapshot} if result["changed"] and self.final_snapshot else {}
         return {"restored": self.restored} if self.params["restore_from"] else {}
 
+    def returned(self, result):
+        return dict(result, **self.extra(result))
+
 
 def main():
-    argument_spec = dict(
+    run_module(Cluster, "cluster", resource_argument_spec(
         db_cluster_identifier=dict(type="str", required=True, aliases=["id"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         engine=dict(type="str", default="aurora-postgresql"),
         engine_version=dict(type="str"),
         allow_major_version_upgrade=dict(type="bool", default=False),
@@ -801,13 +801,8 @@ def main():
             mutually_exclusive=[["restore_to_time", "use_latest_restorable_time"]],
             required_one_of=[["restore_to_time", "use_latest_restorable_time"]],
         ),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    cluster = Cluster(module)
-    result = run(module, cluster, "cluster")
-    module.exit_json(**result, **cluster.extra(result))
+        name_option="db_cluster_identifier",
+    ))
 
 
 if __name__ == "__main__":

@@ -113,13 +113,11 @@ pending_reboot:
   elements: str
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import fail_with
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -219,7 +217,6 @@ class Group(Resource):
     """The DB cluster parameter group ``name``, its user parameters and its tags."""
 
     service = "rds"
-    tag_adapter = RdsTags
     kind = "DB cluster parameter group"
     pending_reboot = []   # the parameters the run changed that wait for the instances' reboot (see ``result``)
 
@@ -292,22 +289,17 @@ class Group(Resource):
         after = decision["after"]
         return view(self.name, (state or {}).get("group"), after["family"], self.description(state), after["parameters"], after["tags"])
 
+    def returned(self, result):
+        return dict(result, pending_reboot=self.pending_reboot)
+
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(Group, "db_cluster_parameter_group", resource_argument_spec(
         family=dict(type="str"),
         description=dict(type="str"),
         parameters=dict(type="dict"),
         purge_parameters=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=[["state", "present", ["family"]]])
-    group = Group(module)
-    result = run(module, group, "db_cluster_parameter_group")
-    module.exit_json(pending_reboot=group.pending_reboot, **result)
+    ), required_if=[["state", "present", ["family"]]])
 
 
 if __name__ == "__main__":

@@ -177,6 +177,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ListTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import tag_options
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 # Option -> the PutMetricAlarm / DescribeAlarms field, in the order diffs show them.
@@ -386,9 +388,7 @@ def converge(module, aws):
 
 
 def main():
-    alarm_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    alarm_spec = resource_argument_spec(
         description=dict(type="str"),
         namespace=dict(type="str"),
         metric_name=dict(type="str"),
@@ -406,13 +406,10 @@ def main():
         alarm_actions=dict(type="list", elements="str", default=[]),
         ok_actions=dict(type="list", elements="str", default=[]),
         insufficient_data_actions=dict(type="list", elements="str", default=[]),
+        tagged=False,
     )
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            alarms=dict(type="list", elements="dict", required=True, options=alarm_spec),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
+        argument_spec=dict(alarms=dict(type="list", elements="dict", required=True, options=alarm_spec), **tag_options()),
         supports_check_mode=True,
     )
     found = problems(module.params["alarms"])

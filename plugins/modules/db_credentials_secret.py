@@ -143,6 +143,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import EXCLUDE_CHARACTERS
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import generate_password
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import with_rotation_tags
@@ -239,9 +240,7 @@ def ensure_present(module, store, name, described):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    module = AnsibleAWSModule(argument_spec=resource_argument_spec(
         username=dict(type="str"),
         engine=dict(type="str"),
         host=dict(type="str"),
@@ -253,10 +252,7 @@ def main():
         description=dict(type="str"),
         kms_key_id=dict(type="str"),
         recovery_window_in_days=dict(type="int", default=30),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    ), supports_check_mode=True)
     store = SecretStore(module, "database credentials secret")
     name = module.params["name"]
     described = store.describe(name)

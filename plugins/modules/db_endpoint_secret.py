@@ -90,6 +90,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
@@ -141,17 +142,12 @@ def ensure_present(module, store, name, described):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    module = AnsibleAWSModule(argument_spec=resource_argument_spec(
         host=dict(type="str"),
         description=dict(type="str"),
         kms_key_id=dict(type="str"),
         recovery_window_in_days=dict(type="int", default=30),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, required_if=[["state", "present", ["host"]]])
+    ), supports_check_mode=True, required_if=[["state", "present", ["host"]]])
     store = SecretStore(module, "database endpoint secret")
     name = module.params["name"]
     described = store.describe(name)

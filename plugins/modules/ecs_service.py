@@ -360,15 +360,13 @@ import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import aware
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
@@ -847,7 +845,6 @@ class Service(Resource):
     """The ECS service ``name`` of ``cluster``; the current state is the service as DescribeServices returns it."""
 
     service = "ecs"
-    tag_adapter = EcsTags
     kind = "ECS service"
 
     def __init__(self, module):
@@ -975,12 +972,17 @@ class Service(Resource):
         now = current_state(state)
         return service_result(state, now, now["tags"])
 
+    def returned(self, result):
+        if self.params["state"] == "present":
+            result["rollout"] = self.rollout
+        if self.rollback_problem:   # the circuit breaker rolled the rollout back: the run fails, saying what it did
+            return dict(result, failed=True, msg=self.rollback_problem)
+        return result
+
 
 def main():
-    argument_spec = dict(
+    run_module(Service, "service", resource_argument_spec(
         cluster=dict(type="str", required=True),
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         task_definition=dict(type="str"),
         desired_count=dict(type="int"),
         force_desired_count=dict(type="bool", default=False),
@@ -1020,19 +1022,9 @@ def main():
         enable_execute_command=dict(type="bool"),
         propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"]),
         enable_ecs_managed_tags=dict(type="bool"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    service = Service(module)
-    result = run(module, service, "service")
-    if module.params["state"] == "present":
-        result["rollout"] = service.rollout
-    if service.rollback_problem:
-        module.fail_json(msg=service.rollback_problem, **result)
-    module.exit_json(**result)
+    ))
 
 
 if __name__ == "__main__":

@@ -209,12 +209,11 @@ policy:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
@@ -425,15 +424,17 @@ class ServiceScaling(Resource):
             target, policy = predicted_raw(self.rid, self.name, target, policy, decision["after"])
         return {"scalable_target": snake(target), "policy": snake(policy)}
 
+    def returned(self, result):
+        scaling = result.pop("scaling") or {"scalable_target": {}, "policy": {}}   # both {} once deleted
+        return dict(result, **scaling)
+
 
 def main():
-    argument_spec = dict(
+    run_module(ServiceScaling, "scaling", resource_argument_spec(
         cluster=dict(type="str", required=True),
         service=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         min_capacity=dict(type="int"),
         max_capacity=dict(type="int"),
-        policy_name=dict(type="str", required=True),
         predefined_metric=dict(
             type="str",
             default="ECSServiceAverageCPUUtilization",
@@ -444,18 +445,12 @@ def main():
         scale_in_cooldown=dict(type="int"),
         scale_out_cooldown=dict(type="int"),
         disable_scale_in=dict(type="bool", default=False),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_if=[
-            ("state", "present", ["min_capacity", "max_capacity", "target_value"]),
-            ("predefined_metric", "ALBRequestCountPerTarget", ["resource_label"]),
-        ],
-    )
-    result = run(module, ServiceScaling(module), "scaling")
-    scaling = result.pop("scaling") or {"scalable_target": {}, "policy": {}}   # both {} once deleted
-    module.exit_json(**result, **scaling)
+        name_option="policy_name",
+        tagged=False,
+    ), required_if=[
+        ("state", "present", ["min_capacity", "max_capacity", "target_value"]),
+        ("predefined_metric", "ALBRequestCountPerTarget", ["resource_label"]),
+    ])
 
 
 if __name__ == "__main__":

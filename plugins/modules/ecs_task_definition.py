@@ -224,14 +224,12 @@ import copy
 import json
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -449,13 +447,17 @@ class TaskDefinition(Resource):
     O(state=absent), ``arns`` too: every ACTIVE revision, which the deletion deregisters."""
 
     service = "ecs"
-    tag_adapter = EcsTags
     kind = "task definition family"
     name_option = "family"
 
     def __init__(self, module):
         super().__init__(module)
         self.deregistered = []   # with state=absent: the ACTIVE revisions deregistered (or, in check mode, to be)
+
+    def returned(self, result):
+        if self.params["state"] == "absent":
+            result["deregistered"] = self.deregistered
+        return result
 
     def active_arns(self):
         """The ARNs of the family's ACTIVE revisions, oldest first (exactly this family: familyPrefix
@@ -549,9 +551,7 @@ class TaskDefinition(Resource):
 
 
 def main():
-    argument_spec = dict(
-        family=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(TaskDefinition, "task_definition", resource_argument_spec(
         container_definitions=dict(type="list", elements="dict"),
         cpu=dict(type="raw"),
         memory=dict(type="raw"),
@@ -561,19 +561,8 @@ def main():
         task_role_arn=dict(type="str"),
         runtime_platform=dict(type="dict"),
         volumes=dict(type="list", elements="dict"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_if=[["state", "present", ["container_definitions"]]],
-    )
-    definition = TaskDefinition(module)
-    result = run(module, definition, "task_definition")
-    if module.params["state"] == "absent":
-        result["deregistered"] = definition.deregistered
-    module.exit_json(**result)
+        name_option="family",
+    ), required_if=[["state", "present", ["container_definitions"]]])
 
 
 if __name__ == "__main__":

@@ -205,19 +205,15 @@ from urllib.parse import unquote
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import IamRoleTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes
 # The fields this module owns, as compared and shown in the diff (tags are handled by tags.py).
 OWNED = ("assume_role_policy_document", "description", "max_session_duration", "inline_policies", "managed_policy_arns")
 # What IAM gives a new role for the fields not asked for.
@@ -359,13 +355,10 @@ def plan(desired, current, desired_tags, purge_tags):
         "inline_policies": _wanted_inline_policies(desired, have.get("inline_policies") or {}),
         "managed_policy_arns": desired["managed_policy_arns"],
     }
-    fields = changed_fields(wanted, before)
-    to_set, to_remove = tag_changes(have.get("tags"), desired_tags, purge_tags)
-    after = predicted_state(wanted, before)
+    fields, to_set, to_remove, after = owned_changes(wanted, before, desired_tags, purge_tags)
     if current is None:
         for key, value in CREATE_DEFAULTS.items():
             after.setdefault(key, value)
-    after["tags"] = tags_after(have.get("tags"), desired_tags, purge_tags)
 
     old_policies, new_policies = have.get("inline_policies") or {}, after["inline_policies"]
     old_arns, new_arns = set(have.get("managed_policy_arns") or []), set(after["managed_policy_arns"])
@@ -394,12 +387,19 @@ class Role(Resource):
     """The IAM role ``name``, with its trust policy, inline policies, managed policy attachments and tags."""
 
     service = "iam"
-    tag_adapter = IamRoleTags
     kind = "IAM role"
 
-    def __init__(self, module, desired):
+    def __init__(self, module, desired=None):
         super().__init__(module)
-        self.desired = desired
+        self.desired = desired_state(self.params) if desired is None else desired
+
+    @staticmethod
+    def parameters_problem(params):
+        try:
+            desired_state(params)
+        except ValueError as e:
+            return str(e)
+        return None
 
     def describe(self):
         """The role as ``plan`` reads it, or None when it does not exist."""
@@ -507,9 +507,7 @@ class Role(Resource):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    run_module(Role, "role", resource_argument_spec(
         path=dict(type="str", default="/"),
         description=dict(type="str"),
         service_principal=dict(type="str"),
@@ -520,22 +518,9 @@ def main():
         purge_policies=dict(type="bool", default=True),
         managed_policy_arns=dict(type="list", elements="str"),
         max_session_duration=dict(type="int"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=[["service_principal", "assume_role_policy_document"]],
+    ), mutually_exclusive=[["service_principal", "assume_role_policy_document"]],
         required_if=[["state", "present", ["service_principal", "assume_role_policy_document"], True]],
-        required_by={"policy_document": "policy_name", "source_account": "service_principal"},
-    )
-    try:
-        desired = desired_state(module.params)
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    else:
-        module.exit_json(**run(module, Role(module, desired), "role"))
+        required_by={"policy_document": "policy_name", "source_account": "service_principal"})
 
 
 if __name__ == "__main__":

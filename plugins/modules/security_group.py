@@ -169,14 +169,14 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
@@ -421,13 +421,20 @@ class SecurityGroup(Resource):
                 "description": (state or {}).get("Description", self.params["description"]),
                 "ingress": decision["after"]["ingress"], "tags": decision["after"]["tags"]}
 
+    @staticmethod
+    def parameters_problem(params):
+        return ingress_problem(params["ingress"])
+
+    def returned(self, result):
+        """The group's fields at the top level of the result (none but its name and VPC once it is deleted)."""
+        group = result.pop("security_group") or {"group_id": None, "group_name": self.name, "vpc_id": self.vpc_id}
+        return dict(result, **group)
+
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
+    run_module(SecurityGroup, "security_group", resource_argument_spec(
         vpc_id=dict(type="str", required=True),
         description=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
         ingress=dict(type="list", elements="dict", options=dict(
             protocol=dict(type="str", default="tcp", choices=["tcp", "udp", "icmp", "-1"]),
             ports=dict(type="list", elements="int"),
@@ -439,17 +446,7 @@ def main():
             description=dict(type="str"),
         )),
         purge_ingress=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    problem = ingress_problem(module.params["ingress"])
-    if problem:
-        module.fail_json(msg=problem)
-    else:
-        result = run(module, SecurityGroup(module), "security_group")
-        group = result.pop("security_group") or {"group_id": None, "group_name": module.params["name"], "vpc_id": module.params["vpc_id"]}
-        module.exit_json(**result, **group)
+    ))
 
 
 if __name__ == "__main__":

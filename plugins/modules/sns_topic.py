@@ -110,11 +110,9 @@ topic:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_account_info
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ListTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
@@ -192,7 +190,6 @@ class Topic(Resource):
     """The SNS topic ``name`` of this account and region, with its subscriptions and tags."""
 
     service = "sns"
-    tag_adapter = ListTags
     kind = "SNS topic"
 
     def __init__(self, module):
@@ -243,26 +240,20 @@ class Topic(Resource):
     def result(self, decision, state):
         return dict(decision["after"], name=self.name, arn=self.arn)
 
+    @staticmethod
+    def parameters_problem(params):
+        return f"name '{params['name']}' must be the topic's name, not its ARN" if ":" in params["name"] else None
+
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            display_name=dict(type="str"),
-            subscriptions=dict(type="list", elements="dict", options=dict(
-                protocol=dict(type="str", required=True),
-                endpoint=dict(type="str", required=True),
-            )),
-            purge_subscriptions=dict(type="bool", default=True),
-            tags=dict(type="dict", aliases=["resource_tags"]),
-            purge_tags=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
-    )
-    if ":" in module.params["name"]:
-        module.fail_json(msg=f"name '{module.params['name']}' must be the topic's name, not its ARN")
-    module.exit_json(**run(module, Topic(module), "topic"))
+    run_module(Topic, "topic", resource_argument_spec(
+        display_name=dict(type="str"),
+        subscriptions=dict(type="list", elements="dict", options=dict(
+            protocol=dict(type="str", required=True),
+            endpoint=dict(type="str", required=True),
+        )),
+        purge_subscriptions=dict(type="bool", default=True),
+    ))
 
 
 if __name__ == "__main__":

@@ -426,6 +426,9 @@ class ExitingModule(FakeModule):
     def exit_json(self, **result):
         self.exited = result
 
+    def fail_json(self, msg, **result):
+        self.exited = dict(result, failed=True, msg=msg)
+
 
 @pytest.fixture
 def exiting_module(monkeypatch):
@@ -455,16 +458,29 @@ def test_run_module_makes_the_module_with_check_mode_runs_the_resource_and_exits
                                               "more": True}
 
 
-def test_run_module_fails_with_the_parameters_problem_before_the_resource_is_made(exiting_module):
+def test_run_module_fails_with_the_parameters_problem_before_the_resource_is_made(exiting_module, monkeypatch):
     class Refused(Returned):
         @staticmethod
         def parameters_problem(params):
             return f"value {params['value']} is not allowed"
 
     Refused.made = []
-    with pytest.raises(Failed, match="^value a is not allowed$"):
-        run_module(Refused, "thing", {})
+    failures = []
+    monkeypatch.setattr(resource, "fail_with", lambda module, problem: failures.append(problem))
+    run_module(Refused, "thing", {})
+    assert failures == ["value a is not allowed"]
     assert Refused.made == []
+
+
+def test_run_module_fails_with_a_returned_result_that_says_failed_and_keeps_the_run_s_result(exiting_module):
+    class Rolled(Returned):
+        def returned(self, result):
+            return dict(result, failed=True, msg="rolled back")
+
+    Rolled.made = []
+    run_module(Rolled, "thing", {})
+    assert Rolled.made[0].module.exited == {"changed": False, "thing": {"value": "a"}, "diff": {"before": {"value": "a"}, "after": {"value": "a"}},
+                                            "failed": True, "msg": "rolled back"}
 
 
 @pytest.mark.parametrize(("service", "adapter"), [("elbv2", Elbv2Tags), ("rds", RdsTags), ("ecs", EcsTags), ("logs", MapTags), ("cloudformation", None)])
