@@ -31,12 +31,17 @@ def tags_after(current, desired, purge_tags=True):
     return after
 
 
+def tag_plan(current, desired, purge_tags=True, exists=True):
+    """(tags to set, tag keys to remove, the tags after) of a resource that carries ``current``. One that does
+    not exist yet (``exists`` false) is created with the tags after: nothing to set or remove once it is."""
+    to_set, to_remove = tag_changes(current, desired, purge_tags)
+    return (to_set, to_remove, tags_after(current, desired, purge_tags)) if exists else ({}, [], tags_after({}, desired, purge_tags))
+
+
 def owned_changes(desired, before, desired_tags, purge_tags=True):
     """What a plan of owned fields and tags decides first: (the fields of ``desired`` to change, tags to set,
     tag keys to remove, the owned fields and ``tags`` after). ``before`` holds the owned fields and ``tags``
     as they are (None: the resource does not exist); ``desired`` the fields as asked (None: leave alone)."""
-    current_tags = (before or {}).get("tags")
-    to_set, to_remove = tag_changes(current_tags, desired_tags, purge_tags)
     after = predicted_state(desired, before)
-    after["tags"] = tags_after(current_tags, desired_tags, purge_tags)
+    to_set, to_remove, after["tags"] = tag_plan((before or {}).get("tags"), desired_tags, purge_tags)
     return changed_fields(desired, before), to_set, to_remove, after

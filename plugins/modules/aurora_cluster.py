@@ -296,8 +296,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # Owned field -> the ModifyDBCluster parameter that changes it.
 MODIFIABLE = {
@@ -601,7 +600,7 @@ class Cluster(Resource):
     def plan(self, current):
         params, desired = self.params, desired_state(self.params)
         current_tags = self.tags.from_aws(current) if current else {}
-        new_tags = tags_after(current_tags, params["tags"], params["purge_tags"])
+        to_set, to_remove, new_tags = tag_plan(current_tags, params["tags"], params["purge_tags"])
         if current is None and params["restore_from"]:
             return self.plan_restore(desired, new_tags)
         if current is None:
@@ -616,7 +615,6 @@ class Cluster(Resource):
         problems = create_only_conflicts(dict(params, kms_key_id=self.kms_key_arn(params["kms_key_id"])), current)
         owned = current_state(current)
         fields = plan_update(desired, owned)
-        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
         after = predicted_state({key: desired[key] for key in fields}, owned)
         pending = instances_pending_reboot(current, fields)
         return {

@@ -118,8 +118,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import fail_with
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # ModifyDBClusterParameterGroup and ResetDBClusterParameterGroup take at most 20 parameters per call.
 CHUNK = 20
@@ -239,12 +238,11 @@ class Group(Resource):
         problem = family_problem(current["group"], family) if current else None
         if not problem and changes["problems"]:
             problem = " ".join(changes["problems"]) + " Nothing was changed."
-        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        to_set, to_remove, tags = tag_plan(current_tags, params["tags"], params["purge_tags"])
         return {
             "problem": problem, "changes": changes, "tags_to_set": to_set, "tags_to_remove": to_remove,
             "before": {"family": family, "parameters": read_listing(listing)[0], "tags": current_tags} if current else {},
-            "after": {"family": family, "parameters": changes["after"],
-                      "tags": tags_after(current_tags, params["tags"], params["purge_tags"])},
+            "after": {"family": family, "parameters": changes["after"], "tags": tags},
             "changed": current is None or bool(changes["modify"] or changes["reset"] or to_set or to_remove),
             # A new group has no cluster yet: nothing waits for a reboot.
             "pending_reboot": pending_reboot(changes) if current else [],

@@ -135,8 +135,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # The fields a change can modify in place, with the ModifyDBInstance parameter of each.
 MODIFIABLE = {"db_instance_class": "DBInstanceClass", "promotion_tier": "PromotionTier", "publicly_accessible": "PubliclyAccessible"}
@@ -169,7 +168,8 @@ def plan(desired, current, current_tags, desired_tags, purge_tags):
     ``modify`` (ModifyDBInstance parameters), ``tags_to_set``, ``tags_to_remove``, ``before``, ``after``
     (the owned fields and tags) and ``changed``.
     """
-    decision = {"problem": None, "create": current is None, "modify": {}, "tags_to_set": {}, "tags_to_remove": []}
+    to_set, to_remove, tags = tag_plan(current_tags, desired_tags, purge_tags, exists=current is not None)
+    decision = {"problem": None, "create": current is None, "modify": {}, "tags_to_set": to_set, "tags_to_remove": to_remove}
     if current is not None:
         for field, what in (("db_cluster_identifier", "belongs to the DB cluster"), ("engine", "runs the engine")):
             if current.get(field) not in (None, MISSING, desired[field]):
@@ -178,13 +178,12 @@ def plan(desired, current, current_tags, desired_tags, purge_tags):
                     "delete it first, or give this one another identifier."
                 )
         decision["modify"] = {MODIFIABLE[field]: desired[field] for field in changed_fields(desired, current) if field in MODIFIABLE}
-        decision["tags_to_set"], decision["tags_to_remove"] = tag_changes(current_tags, desired_tags, purge_tags)
     before = {}
     if current is not None:
         before = {field: value for field, value in current.items() if value is not MISSING}
         before["tags"] = current_tags or {}
     after = predicted_state(desired, current)
-    after["tags"] = tags_after(current_tags if current is not None else {}, desired_tags, purge_tags)
+    after["tags"] = tags
     decision.update(
         before=before, after=after,
         changed=decision["create"] or bool(decision["modify"] or decision["tags_to_set"] or decision["tags_to_remove"]),

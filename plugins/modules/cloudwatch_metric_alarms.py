@@ -179,8 +179,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import tag_options
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 # Option -> the PutMetricAlarm / DescribeAlarms field, in the order diffs show them.
 FIELDS = {
     "description": "AlarmDescription",
@@ -263,21 +262,13 @@ def plan(desired, current, desired_tags, purge_tags):
         return {"action": action, "fields": [], "tags_to_set": {}, "tags_to_remove": [],
                 "before": before, "after": {}, "changed": action is not None}
     wanted = configuration(desired)
-    if current is None:
-        tags = tags_after({}, desired_tags, purge_tags)
+    to_set, to_remove, tags = tag_plan((current or {}).get("tags"), desired_tags, purge_tags)
+    if current is None:   # PutMetricAlarm creates it with its tags
         return {"action": "create", "fields": list(FIELDS), "tags_to_set": tags, "tags_to_remove": [],
                 "before": {}, "after": dict(wanted, tags=tags), "changed": True}
     fields = [key for key in FIELDS if not values_equal(wanted[key], current["configuration"][key])]
-    to_set, to_remove = tag_changes(current["tags"], desired_tags, purge_tags)
-    return {
-        "action": "update" if fields else None,
-        "fields": fields,
-        "tags_to_set": to_set,
-        "tags_to_remove": to_remove,
-        "before": before,
-        "after": dict(wanted, tags=tags_after(current["tags"], desired_tags, purge_tags)),
-        "changed": bool(fields or to_set or to_remove),
-    }
+    return {"action": "update" if fields else None, "fields": fields, "tags_to_set": to_set, "tags_to_remove": to_remove,
+            "before": before, "after": dict(wanted, tags=tags), "changed": bool(fields or to_set or to_remove)}
 
 
 def put_arguments(name, config, tags=None):

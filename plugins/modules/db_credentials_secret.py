@@ -147,8 +147,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import generate_password
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import with_rotation_tags
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # option name -> key in the stored JSON document (CDK's generated secret)
 KEYS = {
@@ -207,8 +206,7 @@ def ensure_present(module, store, name, described):
     current_document = store.document(name) if exists and not (scheduled and module.check_mode) else {}
     fields, after = plan(desired_document(params), current_document, exists)
     wanted_tags = with_rotation_tags(current_tags, params["tags"])   # db_credentials_rotation's record stays
-    to_set, to_remove = tag_changes(current_tags, wanted_tags, params["purge_tags"])
-    new_tags = tags_after(current_tags, wanted_tags, params["purge_tags"])
+    to_set, to_remove, new_tags = tag_plan(current_tags, wanted_tags, params["purge_tags"])
     creating = not exists
     changed = creating or scheduled or bool(fields or to_set or to_remove)
     arn = described["ARN"] if exists else None

@@ -92,8 +92,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.secrets_manager import SecretStore
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 
 def plan(host, document, described, desired_tags, purge_tags):
@@ -106,14 +105,14 @@ def plan(host, document, described, desired_tags, purge_tags):
     exists = described is not None
     scheduled = bool(exists and described.get("DeletedDate"))
     current_tags = boto3_tag_list_to_ansible_dict(described.get("Tags", [])) if exists else {}
-    to_set, to_remove = tag_changes(current_tags, desired_tags, purge_tags) if exists else ({}, [])
+    to_set, to_remove, tags = tag_plan(current_tags, desired_tags, purge_tags, exists)
     put = exists and document != {"host": host}
     before = {}
     if exists:
         before = dict(document or {}, tags=current_tags)
         if scheduled:
             before["scheduled_for_deletion"] = True
-    after = {"host": host, "tags": tags_after(current_tags, desired_tags, purge_tags)}
+    after = {"host": host, "tags": tags}
     return {
         "create": not exists, "restore": scheduled, "put": put, "tags_to_set": to_set, "tags_to_remove": to_remove,
         "before": before, "after": after, "changed": not exists or scheduled or put or bool(to_set or to_remove),

@@ -90,8 +90,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 
 def current_state(group):
@@ -111,9 +110,9 @@ def plan(description, subnets, current, current_tags, desired_tags, purge_tags):
     ``tags_to_remove``, ``before``, ``after`` and ``changed``.
     """
     desired = {"description": description, "subnet_ids": sorted(set(subnets or []))}
-    to_set, to_remove = ({}, []) if current is None else tag_changes(current_tags, desired_tags, purge_tags)
+    to_set, to_remove, tags = tag_plan(current_tags, desired_tags, purge_tags, exists=current is not None)
     before = {} if current is None else dict(current, tags=current_tags or {})
-    after = dict(desired, tags=tags_after(current_tags if current is not None else {}, desired_tags, purge_tags))
+    after = dict(desired, tags=tags)
     modify = current is not None and current != desired
     return {
         "create": current is None, "modify": modify, "tags_to_set": to_set, "tags_to_remove": to_remove,

@@ -534,26 +534,24 @@ def scheduler_problems(scheduler, cron, logs, commands):
     return []
 
 
+# Each log group the report reads: whose it is, what its absence costs ({group}: its name) and how to make it again.
+LOG_GROUP_PROBLEMS = (
+    ("application",
+     "The application's log group {group} does not exist: its tasks cannot start (the awslogs driver needs it) "
+     "and nothing it logs is kept.",
+     "Converge the compute tier (ansible-playbook site.yml --tags compute) to create it again with its retention."),
+    ("scheduler",
+     "The scheduler's log group {group} does not exist: its task cannot start (the awslogs driver needs it) "
+     "and its output is lost.",
+     "Scheduled task issues: converge the scheduler tier (ansible-playbook site.yml --tags scheduler) to create "
+     "it again."),
+)
+
+
 def log_problems(logs, application_expected, scheduler_expected):
-    found = []
-    if application_expected and logs.get("application") and not logs["application"]["exists"]:
-        group = logs["application"]["log_group"]
-        found.append(problem(
-            "logs",
-            f"The application's log group {group} does not exist: its tasks cannot start (the awslogs driver needs it) "
-            "and nothing it logs is kept.",
-            "Converge the compute tier (ansible-playbook site.yml --tags compute) to create it again with its retention.",
-        ))
-    if scheduler_expected and logs.get("scheduler") and not logs["scheduler"]["exists"]:
-        group = logs["scheduler"]["log_group"]
-        found.append(problem(
-            "logs",
-            f"The scheduler's log group {group} does not exist: its task cannot start (the awslogs driver needs it) "
-            "and its output is lost.",
-            "Scheduled task issues: converge the scheduler tier (ansible-playbook site.yml --tags scheduler) to create "
-            "it again.",
-        ))
-    return found
+    expected = {"application": application_expected, "scheduler": scheduler_expected}
+    return [problem("logs", absence.format(group=logs[owner]["log_group"]), remedy)
+            for owner, absence, remedy in LOG_GROUP_PROBLEMS if expected[owner] and logs.get(owner) and not logs[owner]["exists"]]
 
 
 def database_problems(database, read_replica, commands):

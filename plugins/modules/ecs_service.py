@@ -369,8 +369,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import aware
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # The fields this module owns, in the order they are compared, written and shown in the diff.
 OWNED = (
@@ -590,11 +589,11 @@ def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
     if current.get("deployment_controller", "ECS") != "ECS":
         controller_blocked = [field for field in differing if field in ROLLING_UPDATE_ONLY]
     fields = [field for field in differing if field not in CREATE_ONLY]
-    to_set, to_remove = tag_changes(current.get("tags"), desired_tags, purge_tags)
+    to_set, to_remove, tags = tag_plan(current.get("tags"), desired_tags, purge_tags)
     after = predicted(owned, {field: asked[field] for field in differing})
     before = dict(owned)
     before["tags"] = dict(current.get("tags") or {})
-    after["tags"] = tags_after(current.get("tags"), desired_tags, purge_tags)
+    after["tags"] = tags
     return {
         "create": False, "fields": fields, "recreate": recreate, "controller_blocked": controller_blocked,
         "tags_to_set": to_set, "tags_to_remove": to_remove,
@@ -679,30 +678,23 @@ def aws_deployment_configuration(config, current_raw=None):
     return result
 
 
-# Owned field -> (UpdateService/CreateService argument, conversion)
-_ARGUMENTS = {
-    "task_definition": ("taskDefinition", None),
-    "desired_count": ("desiredCount", None),
-    "launch_type": ("launchType", None),
-    "scheduling_strategy": ("schedulingStrategy", None),
-    "platform_version": ("platformVersion", None),
-    "network_configuration": ("networkConfiguration", aws_network),
-    "load_balancers": ("loadBalancers", aws_load_balancers),
-    "deployment_configuration": ("deploymentConfiguration", aws_deployment_configuration),
-    "health_check_grace_period_seconds": ("healthCheckGracePeriodSeconds", None),
-    "enable_execute_command": ("enableExecuteCommand", None),
-    "propagate_tags": ("propagateTags", None),
-    "enable_ecs_managed_tags": ("enableECSManagedTags", None),
-}
+# How CreateService and UpdateService take an owned field: named in camelCase (but these), its value as it is
+# (but these, converted).
+_ARGUMENT_NAMES = {"enable_ecs_managed_tags": "enableECSManagedTags"}
+_CONVERSIONS = {"network_configuration": aws_network, "load_balancers": aws_load_balancers,
+                "deployment_configuration": aws_deployment_configuration}
+
+
+def _argument(field, value):
+    """(the CreateService / UpdateService argument of the owned ``field``, ``value`` as it takes it)."""
+    first, *rest = field.split("_")
+    convert = _CONVERSIONS.get(field)
+    return _ARGUMENT_NAMES.get(field, first + "".join(word.title() for word in rest)), convert(value) if convert else value
 
 
 def create_arguments(cluster, name, after):
     """The CreateService arguments for the owned fields in ``after`` (from ``plan``)."""
-    args = {"cluster": cluster, "serviceName": name}
-    for field in OWNED:
-        if field in after:
-            key, convert = _ARGUMENTS[field]
-            args[key] = convert(after[field]) if convert else after[field]
+    args = dict((_argument(field, after[field]) for field in OWNED if field in after), cluster=cluster, serviceName=name)
     if after.get("tags"):
         args["tags"] = ecs_tag_list(after["tags"])
     return args
@@ -712,13 +704,9 @@ def update_arguments(cluster, name, fields, after, current_raw):
     """The UpdateService arguments that change exactly ``fields``; None when there are none."""
     if not fields:
         return None
-    args = {"cluster": cluster, "service": name}
-    for field in fields:
-        key, convert = _ARGUMENTS[field]
-        if field == "deployment_configuration":
-            args[key] = aws_deployment_configuration(after[field], current_raw.get("deploymentConfiguration"))
-        else:
-            args[key] = convert(after[field]) if convert else after[field]
+    args = dict((_argument(field, after[field]) for field in fields), cluster=cluster, service=name)
+    if "deployment_configuration" in fields:   # over the service's own configuration (alarms...)
+        args["deploymentConfiguration"] = aws_deployment_configuration(after["deployment_configuration"], current_raw.get("deploymentConfiguration"))
     return args
 
 

@@ -230,8 +230,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_d
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 # The fields of the definition this module owns, as compared and shown in the diff (tags aside).
 DEFINITION_FIELDS = (
@@ -384,8 +383,7 @@ def plan(spec, current, current_tags, desired_tags, purge_tags):
     """
     after = normalise_definition(spec)
     base_tags = dict(current_tags or {}) if current is not None else {}
-    to_set, to_remove = tag_changes(base_tags, desired_tags, purge_tags)
-    after["tags"] = tags_after(base_tags, desired_tags, purge_tags)
+    to_set, to_remove, after["tags"] = tag_plan(base_tags, desired_tags, purge_tags)
     if current is None:
         before = {}
         fields = list(DEFINITION_FIELDS)

@@ -92,8 +92,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 
@@ -108,13 +107,9 @@ def plan(retention, current, desired_tags, purge_tags):
     before = None
     if current is not None:
         before = {"retention_in_days": current.get("retention_in_days"), "tags": current.get("tags", {})}
-    current_tags = (before or {}).get("tags", {})
-    after = {
-        "retention_in_days": retention if retention is not None else (before or {}).get("retention_in_days"),
-        "tags": tags_after(current_tags, desired_tags, purge_tags),
-    }
+    to_set, to_remove, tags = tag_plan((before or {}).get("tags", {}), desired_tags, purge_tags, exists=before is not None)
+    after = {"retention_in_days": retention if retention is not None else (before or {}).get("retention_in_days"), "tags": tags}
     put_retention = retention is not None and (before is None or before["retention_in_days"] != retention)
-    to_set, to_remove = ({}, []) if before is None else tag_changes(current_tags, desired_tags, purge_tags)
     return {
         "create": before is None,
         "put_retention": put_retention,

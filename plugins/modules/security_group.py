@@ -177,8 +177,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.throttling import jittered_backoff
 # The sources a rule can admit, as AWS lists them in an IpPermission and as this module names them.
 SOURCES = (
@@ -386,9 +385,8 @@ class SecurityGroup(Resource):
         else:
             wanted, purge = desired_rules(params["ingress"], self.ids), params["purge_ingress"]
         authorize, revoke, describe = plan_rules(current_rules, wanted, purge)
-        to_set, to_remove = ({}, []) if current is None else tag_changes(before["tags"], params["tags"], params["purge_tags"])
-        after = {"ingress": rules_after(current_rules, wanted, purge),
-                 "tags": tags_after(before.get("tags", {}), params["tags"], params["purge_tags"])}
+        to_set, to_remove, tags = tag_plan(before.get("tags", {}), params["tags"], params["purge_tags"], exists=current is not None)
+        after = {"ingress": rules_after(current_rules, wanted, purge), "tags": tags}
         return {"sources": sources, "authorize": authorize, "revoke": revoke, "describe": describe, "tags_to_set": to_set,
                 "tags_to_remove": to_remove, "before": before, "after": after, "warnings": warnings,
                 "changed": current is None or bool(sources or authorize or revoke or describe or to_set or to_remove)}

@@ -113,8 +113,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.iam import get_aws_acco
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
 PENDING = "PendingConfirmation"
 CASE_INSENSITIVE = ("email", "email-json")
@@ -164,8 +163,7 @@ def plan(params, current):
     display_name = wanted_name if wanted_name is not None and wanted_name != current["display_name"] else None
     to_add, to_remove, stuck, subscriptions = plan_subscriptions(
         params.get("subscriptions"), current["subscriptions"], params.get("purge_subscriptions", True))
-    to_set, to_untag = tag_changes(current["tags"], params.get("tags"), params.get("purge_tags", True))
-    tags = tags_after(current["tags"], params.get("tags"), params.get("purge_tags", True))
+    to_set, to_untag, tags = tag_plan(current["tags"], params.get("tags"), params.get("purge_tags", True))
     if not exists:
         to_set, to_untag = tags, []
     before = {"display_name": current["display_name"], "subscriptions": public_subscriptions(current["subscriptions"]),

@@ -124,7 +124,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_changes
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tags_after
 
 # Owned field -> how DescribeFlowLogs reports it. None of them can be modified.
@@ -160,7 +160,7 @@ def plan(desired, flow_logs, desired_tags, purge_tags):
     keep = next((f for f in flow_logs if not changed_fields(desired, current_state(f))), None)
     delete = [f["FlowLogId"] for f in flow_logs if f is not keep]
     current_tags = boto3_tag_list_to_ansible_dict(keep.get("Tags", [])) if keep else {}
-    to_set, to_remove = tag_changes(current_tags, desired_tags, purge_tags) if keep else ({}, [])
+    to_set, to_remove = tag_plan(current_tags, desired_tags, purge_tags, exists=keep is not None)[:2]
     return {
         "keep": keep,
         "delete": delete,

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes, tag_changes, tags_after
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import owned_changes, tag_changes, tag_plan, tags_after
 
 CURRENT = {"App": "nestjs-playground", "Env": "dev", "Extra": "x"}
 
@@ -63,3 +63,13 @@ def test_owned_changes_of_an_existing_resource_are_its_differing_fields_tag_chan
 def test_owned_changes_of_a_new_resource_are_every_asked_field_with_the_asked_tags():
     assert owned_changes({"port": 80, "path": None}, None, {"Env": "dev"}, True) == (["port"], {"Env": "dev"}, [], {"port": 80, "tags": {"Env": "dev"}})
     assert owned_changes({"port": 80}, None, None, True) == (["port"], {}, [], {"port": 80, "tags": {}})
+
+
+def test_tag_plan_of_an_existing_resource_is_its_changes_and_the_tags_after():
+    assert tag_plan(CURRENT, {"Env": "prd"}, True) == ({"Env": "prd"}, ["App", "Extra"], {"Env": "prd"})
+    assert tag_plan(CURRENT, None, True) == ({}, [], CURRENT)
+
+
+def test_tag_plan_of_a_resource_to_create_sets_nothing_after_its_creation_and_ignores_what_it_is_given():
+    assert tag_plan({"Stale": "x"}, {"Env": "dev"}, True, exists=False) == ({}, [], {"Env": "dev"})
+    assert tag_plan(None, None, True, exists=False) == ({}, [], {})
