@@ -340,34 +340,18 @@ def desired_scaling(params):
 
 
 def current_state(cluster):
-    """The owned fields as the cluster reports them (MISSING where it reports nothing)."""
-    scaling = cluster.get("ServerlessV2ScalingConfiguration", MISSING)
-    return {
-        "engine_version": cluster.get("EngineVersion", MISSING),
-        "backup_retention_period": cluster.get("BackupRetentionPeriod", MISSING),
-        "preferred_backup_window": cluster.get("PreferredBackupWindow", MISSING),
-        "deletion_protection": cluster.get("DeletionProtection", MISSING),
-        "copy_tags_to_snapshot": cluster.get("CopyTagsToSnapshot", MISSING),
-        "db_cluster_parameter_group_name": cluster.get("DBClusterParameterGroup", MISSING),
-        "vpc_security_group_ids": sorted(g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])),
-        "port": cluster.get("Port", MISSING),
-        "scaling": scaling,
-    }
+    """The owned fields as the cluster reports them (MISSING where it reports nothing): under their ModifyDBCluster
+    names, but for the parameter group (DescribeDBClusters says ``DBClusterParameterGroup``) and the security groups."""
+    state = {field: cluster.get(key, MISSING) for field, key in MODIFIABLE.items()}
+    state.update(db_cluster_parameter_group_name=cluster.get("DBClusterParameterGroup", MISSING),
+                 vpc_security_group_ids=sorted(g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups", [])))
+    return state
 
 
 def desired_state(params):
     groups = params.get("vpc_security_group_ids")
-    return {
-        "engine_version": params.get("engine_version"),
-        "backup_retention_period": params.get("backup_retention_period"),
-        "preferred_backup_window": params.get("preferred_backup_window"),
-        "deletion_protection": params.get("deletion_protection"),
-        "copy_tags_to_snapshot": params.get("copy_tags_to_snapshot"),
-        "db_cluster_parameter_group_name": params.get("db_cluster_parameter_group_name"),
-        "vpc_security_group_ids": sorted(groups) if groups is not None else None,
-        "port": params.get("port"),
-        "scaling": desired_scaling(params),
-    }
+    return dict({field: params.get(field) for field in MODIFIABLE},
+                vpc_security_group_ids=sorted(groups) if groups is not None else None, scaling=desired_scaling(params))
 
 
 def scaling_differs(desired, current):
@@ -690,20 +674,8 @@ class Cluster(Resource):
             "StorageEncrypted": params["storage_encrypted"],
             "Tags": ansible_dict_to_boto3_tag_list(decision["tags"]),
         }
-        optional = {
-            "EngineVersion": params["engine_version"],
-            "DatabaseName": params["database_name"],
-            "DBSubnetGroupName": params["db_subnet_group_name"],
-            "KmsKeyId": params["kms_key_id"],
-            "Port": desired["port"],
-            "VpcSecurityGroupIds": desired["vpc_security_group_ids"],
-            "BackupRetentionPeriod": desired["backup_retention_period"],
-            "PreferredBackupWindow": desired["preferred_backup_window"],
-            "DeletionProtection": desired["deletion_protection"],
-            "CopyTagsToSnapshot": desired["copy_tags_to_snapshot"],
-            "DBClusterParameterGroupName": desired["db_cluster_parameter_group_name"],
-            "ServerlessV2ScalingConfiguration": desired["scaling"],
-        }
+        optional = dict({MODIFIABLE[field]: value for field, value in desired.items()}, DatabaseName=params["database_name"],
+                        DBSubnetGroupName=params["db_subnet_group_name"], KmsKeyId=params["kms_key_id"])
         kwargs.update({key: value for key, value in optional.items() if value is not None})
         return kwargs
 

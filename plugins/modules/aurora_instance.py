@@ -137,28 +137,21 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.tags import tag_plan
 
-# The fields a change can modify in place, with the ModifyDBInstance parameter of each.
-MODIFIABLE = {"db_instance_class": "DBInstanceClass", "promotion_tier": "PromotionTier", "publicly_accessible": "PubliclyAccessible"}
+# The owned fields, with the name DescribeDBInstances, CreateDBInstance and ModifyDBInstance give each.
+FIELDS = {"db_cluster_identifier": "DBClusterIdentifier", "engine": "Engine", "db_instance_class": "DBInstanceClass",
+          "promotion_tier": "PromotionTier", "publicly_accessible": "PubliclyAccessible"}
+# The fields a change can modify in place.
+MODIFIABLE = {field: FIELDS[field] for field in ("db_instance_class", "promotion_tier", "publicly_accessible")}
 WAIT_DELAY = 15
 
 
 def current_state(instance):
     """The owned fields of a DescribeDBInstances entry (None: no instance). Pure."""
-    if instance is None:
-        return None
-    keys = {"db_cluster_identifier": "DBClusterIdentifier", "engine": "Engine", "db_instance_class": "DBInstanceClass",
-            "promotion_tier": "PromotionTier", "publicly_accessible": "PubliclyAccessible"}
-    return {field: instance.get(key, MISSING) for field, key in keys.items()}
+    return None if instance is None else {field: instance.get(key, MISSING) for field, key in FIELDS.items()}
 
 
 def desired_state(params):
-    return {
-        "db_cluster_identifier": params["db_cluster_identifier"],
-        "engine": params["engine"],
-        "db_instance_class": params["db_instance_class"],
-        "promotion_tier": params["promotion_tier"],
-        "publicly_accessible": params["publicly_accessible"],
-    }
+    return {field: params[field] for field in FIELDS}
 
 
 def plan(desired, current, current_tags, desired_tags, purge_tags):
@@ -230,16 +223,10 @@ class Instance(Resource):
     def apply(self, decision, current):
         desired = desired_state(self.params)
         if decision["create"]:
-            request = {
-                "DBInstanceIdentifier": self.name, "DBClusterIdentifier": desired["db_cluster_identifier"],
-                "Engine": desired["engine"], "DBInstanceClass": desired["db_instance_class"],
-                "Tags": self.tags.tags_at_create(decision["after"]["tags"] or {}),
-            }
+            request = dict({FIELDS[field]: value for field, value in desired.items() if value is not None},
+                           DBInstanceIdentifier=self.name, Tags=self.tags.tags_at_create(decision["after"]["tags"] or {}))
             if self.params["db_subnet_group_name"]:
                 request["DBSubnetGroupName"] = self.params["db_subnet_group_name"]
-            for field in ("promotion_tier", "publicly_accessible"):
-                if desired[field] is not None:
-                    request[MODIFIABLE[field]] = desired[field]
             if self.aws.call(f"create {self.what}", "create_db_instance", exists=None, **request) is None:
                 return CHANGED_MEANWHILE   # another run created it meanwhile: converged like an existing one
         if decision["modify"]:

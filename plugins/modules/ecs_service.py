@@ -397,6 +397,14 @@ PARTIAL = ("network_configuration", "deployment_configuration")
 SUMMARY = ("serviceArn", "clusterArn", "status", "desiredCount", "runningCount", "pendingCount")
 # What a service that is not there, or is on its way out, reads as.
 GONE = ("INACTIVE", "DRAINING")
+# The owned fields whose name in the ECS API is not their name in camelCase.
+AWS_NAMES = {"enable_ecs_managed_tags": "enableECSManagedTags"}
+
+
+def aws_name(field):
+    """The name DescribeServices, CreateService and UpdateService give the owned ``field``."""
+    first, *rest = field.split("_")
+    return AWS_NAMES.get(field, first + "".join(word.title() for word in rest))
 
 
 # ---- normalising: options and AWS responses to one shape --------------------------------------------
@@ -449,16 +457,7 @@ def normalise_deployment_configuration(config):
 
 def current_state(service):
     """The owned fields of a described service, plus its tags. A field AWS did not return is left out."""
-    state = {
-        "task_definition": service.get("taskDefinition"),
-        "desired_count": service.get("desiredCount"),
-        "scheduling_strategy": service.get("schedulingStrategy"),
-        "propagate_tags": service.get("propagateTags"),
-        "platform_version": service.get("platformVersion"),
-        "health_check_grace_period_seconds": service.get("healthCheckGracePeriodSeconds"),
-        "enable_execute_command": service.get("enableExecuteCommand"),
-        "enable_ecs_managed_tags": service.get("enableECSManagedTags"),
-    }
+    state = {field: service.get(aws_name(field)) for field in OWNED if field not in CONVERSIONS and field != "launch_type"}
     if service.get("launchType"):
         state["launch_type"] = service["launchType"]
     elif service.get("capacityProviderStrategy"):
@@ -499,20 +498,8 @@ def desired_state(params, task_definition_arn):
             breaker = deployment["circuit_breaker"]
             deployment["circuit_breaker"] = {"enable": breaker["enable"], "rollback": bool(breaker.get("rollback"))}
         deployment = deployment or None
-    return {
-        "task_definition": task_definition_arn,
-        "desired_count": params.get("desired_count"),
-        "launch_type": params.get("launch_type"),
-        "scheduling_strategy": "REPLICA",
-        "platform_version": params.get("platform_version"),
-        "network_configuration": network,
-        "load_balancers": load_balancers,
-        "deployment_configuration": deployment,
-        "health_check_grace_period_seconds": params.get("health_check_grace_period_seconds"),
-        "enable_execute_command": params.get("enable_execute_command"),
-        "propagate_tags": params.get("propagate_tags"),
-        "enable_ecs_managed_tags": params.get("enable_ecs_managed_tags"),
-    }
+    return dict({field: params.get(field) for field in OWNED}, task_definition=task_definition_arn, scheduling_strategy="REPLICA",
+                network_configuration=network, load_balancers=load_balancers, deployment_configuration=deployment)
 
 
 def same_task_definition(desired_arn, current):
@@ -678,18 +665,15 @@ def aws_deployment_configuration(config, current_raw=None):
     return result
 
 
-# How CreateService and UpdateService take an owned field: named in camelCase (but these), its value as it is
-# (but these, converted).
-_ARGUMENT_NAMES = {"enable_ecs_managed_tags": "enableECSManagedTags"}
-_CONVERSIONS = {"network_configuration": aws_network, "load_balancers": aws_load_balancers,
-                "deployment_configuration": aws_deployment_configuration}
+# How CreateService and UpdateService take the owned fields in another shape than DescribeServices gives them.
+CONVERSIONS = {"network_configuration": aws_network, "load_balancers": aws_load_balancers,
+               "deployment_configuration": aws_deployment_configuration}
 
 
 def _argument(field, value):
     """(the CreateService / UpdateService argument of the owned ``field``, ``value`` as it takes it)."""
-    first, *rest = field.split("_")
-    convert = _CONVERSIONS.get(field)
-    return _ARGUMENT_NAMES.get(field, first + "".join(word.title() for word in rest)), convert(value) if convert else value
+    convert = CONVERSIONS.get(field)
+    return aws_name(field), convert(value) if convert else value
 
 
 def create_arguments(cluster, name, after):
