@@ -360,6 +360,7 @@ import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.api_names import camel_case
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
@@ -397,14 +398,8 @@ PARTIAL = ("network_configuration", "deployment_configuration")
 SUMMARY = ("serviceArn", "clusterArn", "status", "desiredCount", "runningCount", "pendingCount")
 # What a service that is not there, or is on its way out, reads as.
 GONE = ("INACTIVE", "DRAINING")
-# The owned fields whose name in the ECS API is not their name in camelCase.
+# The owned fields whose name in DescribeServices, CreateService and UpdateService is not their name in camelCase.
 AWS_NAMES = {"enable_ecs_managed_tags": "enableECSManagedTags"}
-
-
-def aws_name(field):
-    """The name DescribeServices, CreateService and UpdateService give the owned ``field``."""
-    first, *rest = field.split("_")
-    return AWS_NAMES.get(field, first + "".join(word.title() for word in rest))
 
 
 # ---- normalising: options and AWS responses to one shape --------------------------------------------
@@ -457,7 +452,7 @@ def normalise_deployment_configuration(config):
 
 def current_state(service):
     """The owned fields of a described service, plus its tags. A field AWS did not return is left out."""
-    state = {field: service.get(aws_name(field)) for field in OWNED if field not in CONVERSIONS and field != "launch_type"}
+    state = {field: service.get(camel_case(field, AWS_NAMES)) for field in OWNED if field not in CONVERSIONS and field != "launch_type"}
     if service.get("launchType"):
         state["launch_type"] = service["launchType"]
     elif service.get("capacityProviderStrategy"):
@@ -673,7 +668,7 @@ CONVERSIONS = {"network_configuration": aws_network, "load_balancers": aws_load_
 def _argument(field, value):
     """(the CreateService / UpdateService argument of the owned ``field``, ``value`` as it takes it)."""
     convert = CONVERSIONS.get(field)
-    return aws_name(field), convert(value) if convert else value
+    return camel_case(field, AWS_NAMES), convert(value) if convert else value
 
 
 def create_arguments(cluster, name, after):

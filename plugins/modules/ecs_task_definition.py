@@ -224,6 +224,7 @@ import copy
 import json
 import re
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.api_names import camel_case
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
@@ -331,35 +332,27 @@ def normalise_definition(spec):
     network_mode = spec.get("networkMode") or "bridge"  # AWS's default when none is given
     containers = [normalise_container(c, network_mode) for c in spec.get("containerDefinitions") or []]
     volumes = [normalise_volume(v) for v in spec.get("volumes") or []]
-    return {
-        "container_definitions": sorted(containers, key=lambda c: c.get("name", "")),
-        "cpu": task_size(spec.get("cpu"), SIZE_UNITS["cpu"]),
-        "memory": task_size(spec.get("memory"), SIZE_UNITS["memory"]),
-        "network_mode": network_mode,
-        "requires_compatibilities": sorted(spec.get("requiresCompatibilities") or []),
-        "execution_role_arn": spec.get("executionRoleArn") or None,
-        "task_role_arn": spec.get("taskRoleArn") or None,
-        "runtime_platform": spec.get("runtimePlatform") or None,
-        "volumes": sorted(volumes, key=lambda v: v.get("name", "")),
-    }
+    definition = {field: spec.get(camel_case(field)) or None for field in DEFINITION_FIELDS}   # roles, runtime platform
+    definition.update(
+        container_definitions=sorted(containers, key=lambda c: c.get("name", "")),
+        cpu=task_size(spec.get("cpu"), SIZE_UNITS["cpu"]),
+        memory=task_size(spec.get("memory"), SIZE_UNITS["memory"]),
+        network_mode=network_mode,
+        requires_compatibilities=sorted(spec.get("requiresCompatibilities") or []),
+        volumes=sorted(volumes, key=lambda v: v.get("name", "")),
+    )
+    return definition
 
 
 def desired_spec(params):
     """The RegisterTaskDefinition parameters (but tags) for the module's options; unset ones left out."""
-    spec = {
-        "family": params["family"],
-        "containerDefinitions": [
-            {key: value for key, value in c.items() if value is not None} for c in params.get("container_definitions") or []
-        ],
-        "networkMode": params.get("network_mode"),
-        "requiresCompatibilities": params.get("requires_compatibilities"),
-        "cpu": task_size(params.get("cpu"), SIZE_UNITS["cpu"]),
-        "memory": task_size(params.get("memory"), SIZE_UNITS["memory"]),
-        "executionRoleArn": params.get("execution_role_arn"),
-        "taskRoleArn": params.get("task_role_arn"),
-        "runtimePlatform": params.get("runtime_platform"),
-        "volumes": params.get("volumes"),
-    }
+    spec = {camel_case(field): params.get(field) for field in DEFINITION_FIELDS}
+    spec.update(
+        family=params["family"],
+        containerDefinitions=[{key: value for key, value in c.items() if value is not None} for c in params.get("container_definitions") or []],
+        cpu=task_size(params.get("cpu"), SIZE_UNITS["cpu"]),
+        memory=task_size(params.get("memory"), SIZE_UNITS["memory"]),
+    )
     return {key: value for key, value in spec.items() if value is not None}
 
 
