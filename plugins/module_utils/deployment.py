@@ -144,6 +144,11 @@ class Reader:
     def target_group(self, name):
         return find_by_name(self.calls("elbv2"), "target_group", name, f"read the target group {name}")
 
+    def target_group_by_arn(self, arn):
+        found = self.calls("elbv2").call(f"read the target group {arn}", "describe_target_groups", missing={},
+                                         TargetGroupArns=[arn]).get("TargetGroups")
+        return found[0] if found else None
+
     def target_health(self, arn):
         return self.calls("elbv2").call(f"read the health of the targets of {arn}", "describe_target_health",
                                         TargetGroupArn=arn)["TargetHealthDescriptions"]

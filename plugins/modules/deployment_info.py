@@ -95,6 +95,8 @@ database:
     read_replica: {description: Whether the reader-endpoint secret exists (the reader is on)., type: bool}
     read_replica_secret_arn: {description: "Its ARN, or null.", type: str}
     security_group_id: {description: The database's security group., type: str}
+    min_capacity: {description: "The cluster's Serverless v2 minimum capacity (ACUs), or null.", type: float}
+    max_capacity: {description: "The cluster's Serverless v2 maximum capacity (ACUs), or null.", type: float}
 ecr:
   description: The repository (name, uri, arn); null when it does not exist.
   returned: when asked
@@ -103,7 +105,8 @@ compute:
   description:
     - The compute tier as nestjs_playground.infra.ecs_service publishes it (cluster, cluster_arn, service,
       task_definition_arn, execution_role_arn, task_role_arn, log_group, alb_dns, load_balancer_arn,
-      target_group_arn, app_url, app_security_group_id, desired_count); null when the service is not active.
+      target_group_arn, app_url, app_security_group_id, desired_count, health_check_path - that of the service's
+      target group); null when the service is not active.
   returned: when asked
   type: dict
 scheduler:
@@ -124,6 +127,7 @@ def database_fact(identifier, cluster, secret, reader_secret, security_group_id)
     if cluster is None:
         return None
     reader_arn = reader_secret["ARN"] if reader_secret else None
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
     return {
         "cluster_identifier": identifier,
         "endpoint": cluster.get("Endpoint"),
@@ -135,6 +139,8 @@ def database_fact(identifier, cluster, secret, reader_secret, security_group_id)
         "read_replica": reader_arn is not None,
         "read_replica_secret_arn": reader_arn,
         "security_group_id": security_group_id,
+        "min_capacity": scaling.get("MinCapacity"),
+        "max_capacity": scaling.get("MaxCapacity"),
     }
 
 
@@ -157,7 +163,11 @@ def _security_group(service):
     return groups[0] if groups else None
 
 
-def compute_fact(names, cluster, service, task_definition, load_balancer):
+def _target_group_arn(service):
+    return next((lb.get("targetGroupArn") for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")), None)
+
+
+def compute_fact(names, cluster, service, task_definition, load_balancer, target_group=None):
     """The ecs_service role's ``compute`` fact; None unless the service is active."""
     if cluster is None or service is None or service.get("status") != "ACTIVE":
         return None
@@ -171,10 +181,11 @@ def compute_fact(names, cluster, service, task_definition, load_balancer):
         "log_group": _container_log_group(task_definition),
         "alb_dns": (load_balancer or {}).get("DNSName"),
         "load_balancer_arn": (load_balancer or {}).get("LoadBalancerArn"),
-        "target_group_arn": next((lb.get("targetGroupArn") for lb in service.get("loadBalancers", []) if lb.get("targetGroupArn")), None),
+        "target_group_arn": _target_group_arn(service),
         "app_url": names["app_url"],
         "app_security_group_id": _security_group(service),
         "desired_count": service.get("desiredCount"),
+        "health_check_path": (target_group or {}).get("HealthCheckPath"),
     }
 
 
@@ -208,8 +219,10 @@ def read_compute(reader, names):
     service = reader.ecs_service(names["cluster"], names["service"]) if cluster else None
     if service is None or service.get("status") != "ACTIVE":
         return None
+    target_group_arn = _target_group_arn(service)
     return compute_fact(
-        names, cluster, service, reader.task_definition(service["taskDefinition"]), reader.load_balancer(names["load_balancer_name"])
+        names, cluster, service, reader.task_definition(service["taskDefinition"]), reader.load_balancer(names["load_balancer_name"]),
+        reader.target_group_by_arn(target_group_arn) if target_group_arn else None,
     )
 
 

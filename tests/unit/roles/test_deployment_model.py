@@ -6,6 +6,8 @@ import glob
 import os
 import re
 
+import jinja2
+import jinja2.meta
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -85,3 +87,60 @@ def test_the_roles_read_every_name_of_another_role_from_the_fact_deployment():
     assert found == []
     assert not (derived & set.union(*(role_variables(role) for role in os.listdir(os.path.join(ROOT, "roles")))))
     assert derived <= options   # each is an input a user may set, documented in an argument spec
+
+
+
+CONDITIONALS = ("when", "that", "failed_when", "changed_when", "until", "loop", "with_items")
+
+
+class AnyName(dict):
+    """Ansible's filters and tests, which jinja2's compiler asks for by name: every name is one."""
+
+    def __contains__(self, name):
+        return True
+
+    def get(self, name, default=None):
+        return super().get(name) or (lambda *args, **kwargs: None)
+
+
+def variables_read(path):
+    """The variables the Jinja of ``path`` reads: a template whole; in a YAML file each templated string and each
+    conditional (jinja2's own parse, so words in string literals and comments are not reads)."""
+    environment = jinja2.Environment(extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    environment.filters, environment.tests = AnyName(environment.filters), AnyName(environment.tests)
+    with open(os.path.join(ROOT, path), encoding="utf-8") as handle:
+        text = handle.read()
+    if path.endswith(".j2"):
+        return jinja2.meta.find_undeclared_variables(environment.parse(text))
+    expressions = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                walk(child, child_key)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, key)
+        elif isinstance(node, str):
+            if key in CONDITIONALS and "{{" not in node:
+                expressions.append("{{ " + node + " }}")
+            elif "{{" in node or "{%" in node:
+                expressions.append(node)
+
+    walk(yaml.safe_load(text))
+    return set().union(*(jinja2.meta.find_undeclared_variables(environment.parse(e)) for e in expressions))
+
+
+def test_no_role_reads_another_roles_defaults_or_vars():
+    """A role reads what another role decides only from the facts that role publishes (database, ecr, compute,
+    scheduler) or from the fact deployment, never from that role's defaults or vars: those are loaded only with the
+    role, so a play without it would read another value (or none). The config role's defaults are the contract
+    every play loads first (app_name, environment_name, is_production...), so every role may read them."""
+    roles = sorted(os.listdir(os.path.join(ROOT, "roles")))
+    owned = {role: role_variables(role) for role in roles if role != "config"}
+    found = []
+    for role in roles:
+        others = set().union(*(names for owner, names in owned.items() if owner != role)) - role_variables(role)
+        for path in (path for path in sources() if path.startswith(f"roles/{role}/")):
+            found += [f"{path}: {name}" for name in sorted(variables_read(path) & others)]
+    assert found == []

@@ -1,5 +1,10 @@
 """The tier facts deployment_info builds from AWS's answers: the same keys the roles publish."""
 
+import os
+
+import yaml
+
+
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_info import compute_fact
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_info import database_fact
 from ansible_collections.nestjs_playground.infra.plugins.modules.deployment_info import ecr_fact
@@ -11,6 +16,7 @@ CLUSTER = {
     "Port": 5432,
     "DatabaseName": "nestjs_playground",
     "MasterUsername": "postgres",
+    "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 1.0},
 }
 SECRET = {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-dev-db-credentials-AbCdEf"}
 READER_SECRET = {"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-dev-db-read-replica-GhIjKl"}
@@ -23,6 +29,7 @@ SERVICE = {
     "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/app-dev-tg/73e2d6bc24d8a067",
                        "containerName": "app", "containerPort": 3000}],
 }
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 LOAD_BALANCER = {"DNSName": "app-dev-alb-1.us-east-1.elb.amazonaws.com",
                  "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/app-dev-alb/50dc6c495c0c9188"}
 TASK_DEFINITION = {
@@ -42,6 +49,7 @@ def test_the_database_fact_has_the_aurora_role_keys_and_the_reader_follows_its_s
         "cluster_identifier": "app-dev", "endpoint": CLUSTER["Endpoint"], "reader_endpoint": CLUSTER["ReaderEndpoint"],
         "port": 5432, "name": "nestjs_playground", "username": "postgres", "secret_arn": SECRET["ARN"],
         "read_replica": True, "read_replica_secret_arn": READER_SECRET["ARN"], "security_group_id": "sg-db",
+        "min_capacity": 0.5, "max_capacity": 1.0,
     }
     without_reader = database_fact("app-dev", CLUSTER, SECRET, None, "sg-db")
     assert (without_reader["read_replica"], without_reader["read_replica_secret_arn"]) == (False, None)
@@ -55,20 +63,21 @@ def test_the_ecr_fact_is_name_uri_and_arn():
 
 
 def test_the_compute_fact_reads_roles_and_log_group_from_the_running_task_definition():
-    fact = compute_fact(NAMES, {"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/app-dev"}, SERVICE, TASK_DEFINITION, LOAD_BALANCER)
+    fact = compute_fact(NAMES, {"clusterArn": "arn:aws:ecs:us-east-1:1:cluster/app-dev"}, SERVICE, TASK_DEFINITION, LOAD_BALANCER,
+                        {"TargetGroupArn": SERVICE["loadBalancers"][0]["targetGroupArn"], "HealthCheckPath": "/v1/health"})
     assert fact == {
         "cluster": "app-dev", "cluster_arn": "arn:aws:ecs:us-east-1:1:cluster/app-dev", "service": "app-dev",
         "task_definition_arn": SERVICE["taskDefinition"], "execution_role_arn": TASK_DEFINITION["executionRoleArn"],
         "task_role_arn": TASK_DEFINITION["taskRoleArn"], "log_group": "/ecs/app-dev",
         "alb_dns": "app-dev-alb-1.us-east-1.elb.amazonaws.com", "load_balancer_arn": LOAD_BALANCER["LoadBalancerArn"],
         "target_group_arn": SERVICE["loadBalancers"][0]["targetGroupArn"], "app_url": "https://api.example.com",
-        "app_security_group_id": "sg-app", "desired_count": 2,
+        "app_security_group_id": "sg-app", "desired_count": 2, "health_check_path": "/v1/health",
     }
 
 
 def test_the_compute_fact_without_load_balancer_or_target_group_reads_them_as_none():
     fact = compute_fact(NAMES, {"clusterArn": "arn"}, dict(SERVICE, loadBalancers=[]), TASK_DEFINITION, None)
-    assert (fact["load_balancer_arn"], fact["target_group_arn"], fact["alb_dns"]) == (None, None, None)
+    assert (fact["load_balancer_arn"], fact["target_group_arn"], fact["alb_dns"], fact["health_check_path"]) == (None, None, None, None)
 
 
 def test_an_inactive_or_missing_service_reads_as_no_compute_tier():
@@ -92,3 +101,17 @@ def test_a_removed_scheduler_keeps_only_the_log_group_that_still_exists():
     assert kept == {"enabled": False, "service": None, "task_definition_arn": None,
                     "log_group": "/ecs/app-scheduler-prd", "security_group_id": None}
     assert scheduler_fact(names, None, False)["log_group"] is None
+
+
+def _published_keys(role, fact):
+    """The keys of the fact ``fact`` as the role's main entry point publishes it (its set_fact task)."""
+    with open(os.path.join(ROOT, "roles", role, "tasks", "main.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    return next(set(task["ansible.builtin.set_fact"][fact]) for task in tasks
+                if fact in (task.get("ansible.builtin.set_fact") or {}))
+
+
+def test_the_facts_read_have_the_keys_the_roles_publish_after_converging():
+    """A run that reads a tier (--tags, deploy, rollback, scale) gives the later roles the fact a converge gives."""
+    assert set(database_fact("app-dev", CLUSTER, SECRET, None, "sg-db")) == _published_keys("aurora", "database")
+    assert set(compute_fact(NAMES, {"clusterArn": "arn"}, SERVICE, TASK_DEFINITION, None)) == _published_keys("ecs_service", "compute")
