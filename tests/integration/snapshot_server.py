@@ -5,7 +5,8 @@ on the same worker instead of building it again (about 30 s of ansible-playbook 
     python tests/integration/snapshot_server.py -H 127.0.0.1 -p PORT
 
     POST /_snapshot/save      body: a file path   pickles every moto backend that holds something into it
-    POST /_snapshot/restore   body: a file path   replaces every backend's state with the one saved there
+    POST /_snapshot/restore   body: a file path   replaces every backend's state with the one saved there (a backend
+                                                  the file holds nothing of is emptied)
     GET  /_snapshot/pristine                      "true" while no AWS request has been served yet
     GET  /_snapshot/served                        how many AWS requests it has been sent so far
 
@@ -126,9 +127,15 @@ def save(path):
 
 
 def restore(path):
+    """The state saved in ``path``, and nothing else: a backend it holds nothing of is emptied (a converged
+    environment's database goes when the landing zone alone is restored over it)."""
     with open(path, "rb") as handle:
         state = pickle.load(handle)  # nosec B301 - see the import
     with backend_lock:
+        kept = {(name, attribute) for name, attribute, _ in state}
+        for name, attribute, backends in backend_dicts():
+            if (name, attribute) not in kept:
+                dict.clear(backends)
         for name, attribute, saved in state:
             backends = getattr(importlib.import_module(name), attribute)
             dict.clear(backends)

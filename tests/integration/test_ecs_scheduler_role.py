@@ -1,13 +1,17 @@
 """The ecs_scheduler role through site.yml against one local AWS endpoint: converge with the cron set,
 rerun, unset it in check mode (nothing goes), then for real (everything of the scheduler goes), rerun,
-set it again in check mode (nothing is created), bad crons (stopped before any AWS call), and a
-production inventory in check mode. State read with boto3."""
+set it again in check mode (nothing is created), bad crons (stopped before any AWS call; one run, a host each),
+and a production inventory in check mode. State read with boto3."""
 
 import json
+import os
 
 import pytest
+import yaml
 
+from conftest import HostRun
 from conftest import OUTPUTS_TASK
+from conftest import ROOT
 from conftest import converged
 from conftest import write_inventory
 
@@ -91,8 +95,18 @@ def scenario(ansible, tmp_path_factory):
     step("unset", "")
     step("unset_again", None)
     step("set_in_check_mode", CRON, check=True)
-    for cron in BAD_CRONS:
-        step(f"bad {cron}", cron, expect_rc=None)
+    # The bad crons in one run: each is a deployment (a host) of its own with the dev inventory's values, which
+    # the pre-flight checks alone, as it checks the one deployment of a user's inventory (test_input_validation.py).
+    hosts = {cron: f"bad-cron-{index}" for index, cron in enumerate(BAD_CRONS)}
+    with open(os.path.join(ROOT, "inventories", "dev", "group_vars", "deployments.yml"), encoding="utf-8") as handle:
+        dev = yaml.safe_load(handle)
+    bad = write_inventory(tmp_path_factory.mktemp("bad-crons"),
+                          hosts={host: dict(dev, schedule_task_cleanup_cron=cron) for cron, host in hosts.items()})
+    run = ansible.playbook(PLAYBOOK, bad, extra_vars=[lz], diff=True)
+    assert set(run.stats) == set(hosts.values()), run   # every bad cron's deployment ran
+    state = observe(ansible)
+    for cron, host in hosts.items():
+        steps[f"bad {cron}"] = (HostRun(run, host), state)
     prd = write_inventory(tmp_path_factory.mktemp("prd"), dict(lz, environment_name="prd"))
     step("prd_check", CRON, check=True, inventory=prd)
     return steps
