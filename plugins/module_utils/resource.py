@@ -397,6 +397,11 @@ class Resource:
         """What the module returns under its result key after a present run: by default ``after``."""
         return dict(decision["after"])
 
+    def retag(self, resource, decision, what=None):
+        """Sets and removes the tags ``decision`` says (its ``tags_to_set`` and ``tags_to_remove``) on ``resource``
+        (as the tag adapter takes it: an ARN, a name, an id), named ``what`` in a failure (by default ``self.what``)."""
+        self.tags.change(resource, what or self.what, decision["tags_to_set"], decision["tags_to_remove"])
+
     def returned(self, result):
         """What the module exits with, from :func:`run`'s result: by default that result. With ``failed`` and
         ``msg``, the module fails with it (a run that changed what it reports, and then found it failed)."""

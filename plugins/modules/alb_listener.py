@@ -528,7 +528,7 @@ class Listener(Resource):
                 self.aws.call(f"update the certificates of listener {arn}", operation, ListenerArn=arn,
                               Certificates=[{"CertificateArn": c} for c in certificates])
         if not decision["create"]:
-            self.tags.change(arn, f"listener {arn}", decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(arn, decision, f"listener {arn}")
         return {"listener_arn": arn}
 
     def delete(self, current):

@@ -364,7 +364,7 @@ class TargetGroup(NamedElbv2Resource):
                           **health_check_request(after, decision["health_check"]))
         if decision["attributes"]:
             self.set_attributes(arn, decision["attributes"])
-        self.tags.change(arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        self.retag(arn, decision)
         return current
 
     def deletion_problem(self, current):

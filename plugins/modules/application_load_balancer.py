@@ -327,7 +327,7 @@ class LoadBalancer(NamedElbv2Resource):
         if decision["attributes"]:
             self.set_attributes(arn, decision["attributes"])
         if not decision["create"]:
-            self.tags.change(arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(arn, decision)
         if self.params["wait"] and (decision["create"] or "subnets" in decision["fields"]):
             self.wait(arn, "load_balancer_available")
             state["state"] = "active"

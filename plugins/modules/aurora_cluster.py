@@ -661,7 +661,7 @@ class Cluster(Resource):
             return cluster
         if decision["modify"]:
             self.modify(decision["modify"])
-        self.tags.change(current["DBClusterArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+        self.retag(current["DBClusterArn"], decision)
         return self.wait_available() if decision["modify"] and self.params["wait"] else current
 
     def create_arguments(self, decision):

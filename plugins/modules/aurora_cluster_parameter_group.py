@@ -267,7 +267,7 @@ class Group(Resource):
             decision["after"]["parameters"] = changes["after"]
             current = {"group": created["DBClusterParameterGroup"]}
         else:
-            self.tags.change(current["group"]["DBClusterParameterGroupArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["group"]["DBClusterParameterGroupArn"], decision)
         for operation, key in (("modify_db_cluster_parameter_group", "modify"), ("reset_db_cluster_parameter_group", "reset")):
             for chunk in chunks(decision["changes"][key]):
                 self.aws.call(f"set the parameters of {self.what}", operation, DBClusterParameterGroupName=self.name, Parameters=chunk)

@@ -233,7 +233,7 @@ class Instance(Resource):
             self.aws.call(f"modify {self.what}", "modify_db_instance", DBInstanceIdentifier=self.name,
                           ApplyImmediately=True, **decision["modify"])
         if current is not None:
-            self.tags.change(current["instance"]["DBInstanceArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["instance"]["DBInstanceArn"], decision)
         if self.params["wait"] and (decision["create"] or decision["modify"]):
             self.wait("db_instance_available")
         return self.describe()

@@ -157,7 +157,7 @@ class SubnetGroup(Resource):
             self.aws.call(f"modify {self.what}", "modify_db_subnet_group", DBSubnetGroupName=self.name,
                           DBSubnetGroupDescription=after["description"], SubnetIds=after["subnet_ids"])
         if current is not None:
-            self.tags.change(current["group"]["DBSubnetGroupArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["group"]["DBSubnetGroupArn"], decision)
         return self.describe() if decision["create"] or decision["modify"] else current
 
     def delete(self, current):

@@ -239,7 +239,7 @@ class Repository(Resource):
         for field in decision["fields"]:
             self.write(field, after[field])
         if not decision["create"]:
-            self.tags.change(current["repository_arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["repository_arn"], decision)
         return state
 
     def write(self, field, value):

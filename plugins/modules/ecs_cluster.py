@@ -343,7 +343,7 @@ class Cluster(Resource):
                           cluster=self.name, capacityProviders=after["capacity_providers"],
                           defaultCapacityProviderStrategy=strategy_for_api(after["default_capacity_provider_strategy"]))
         if not decision["create"]:
-            self.tags.change(current["cluster_arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["cluster_arn"], decision)
         return self.describe()
 
     def active_services(self):

@@ -910,7 +910,7 @@ class Service(Resource):
                 args = dict(args or {"cluster": self.cluster, "service": self.name}, forceNewDeployment=True)
             if args:
                 answer = self.aws.call(f"update {self.what}", "update_service", **args)["service"]
-            self.tags.change(current["serviceArn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["serviceArn"], decision)
         if self.params["wait"]:
             self.wait("services_stable")
         raw = self.describe() or {"serviceName": self.name}

@@ -504,7 +504,7 @@ class TaskDefinition(Resource):
     def apply(self, decision, current):
         if not decision["register"]:
             arn = current["definition"]["taskDefinitionArn"]
-            self.tags.change(arn, f"task definition {arn}", decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(arn, decision, f"task definition {arn}")
             return dict(current, tags=decision["after"]["tags"])
         registered = self.register(decision)
         # Another run may have registered the same definition since this one looked: keep one.

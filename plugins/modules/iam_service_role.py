@@ -471,7 +471,7 @@ class Role(Resource):
             self.aws.call(f"attach managed policy {arn} to {self.what}", "attach_role_policy", RoleName=name, PolicyArn=arn)
         self.detach_policies(decision["policies_to_detach"])
         if not decision["create"]:
-            self.tags.change(name, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(name, decision)
         return state
 
     def delete_policies(self, names):

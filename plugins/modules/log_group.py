@@ -153,7 +153,7 @@ class LogGroup(Resource):
             self.aws.call(f"set the retention of {self.what}", "put_retention_policy",
                           logGroupName=self.name, retentionInDays=decision["after"]["retention_in_days"])
         if current is not None:
-            self.tags.change(current["arn"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(current["arn"], decision)
         return current if current is not None else self.describe()
 
     def delete(self, current):

@@ -404,7 +404,7 @@ class SecurityGroup(Resource):
                 self.module.warn(f"The security group {self.name} was created by another run meanwhile; converging it")
                 return CHANGED_MEANWHILE
         self.aws.change_rules(group_id, decision["authorize"], decision["revoke"], decision["describe"])
-        self.tags.change(group_id, f"security group {group_id}", decision["tags_to_set"], decision["tags_to_remove"])
+        self.retag(group_id, decision, f"security group {group_id}")
         return dict(current or {}, GroupId=group_id)
 
     def owned(self, current):

@@ -223,7 +223,7 @@ class Topic(Resource):
             if decision["display_name"] is not None:
                 self.aws.call(f"set the display name of {self.what}", "set_topic_attributes", TopicArn=self.arn,
                               AttributeName="DisplayName", AttributeValue=decision["display_name"])
-            self.tags.change(self.arn, self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(self.arn, decision)
         for subscription_arn in decision["to_remove"]:
             self.aws.call(f"remove subscription {subscription_arn} of {self.what}", "unsubscribe", missing=None,
                           SubscriptionArn=subscription_arn)

@@ -233,7 +233,7 @@ class FlowLog(Resource):
     def apply(self, decision, current):
         self.delete_ids(decision["delete"])
         if not decision["create"]:
-            self.tags.change(decision["keep"]["FlowLogId"], self.what, decision["tags_to_set"], decision["tags_to_remove"])
+            self.retag(decision["keep"]["FlowLogId"], decision)
             return decision["after_log"]
         params = self.params
         request = {

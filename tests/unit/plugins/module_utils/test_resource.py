@@ -523,3 +523,20 @@ def test_a_named_elbv2_resource_is_described_by_name_and_returns_its_name_identi
     assert group.owned(current) == {"tags": {"Env": "dev"}}
     assert group.result({"after": {"port": 80}}, current) == {"target_group_name": "app-dev-tg", "target_group_arn": TG_ARN, "port": 80}
     assert group.result({"after": {"port": 80}}, None) == {"target_group_name": "app-dev-tg", "port": 80}
+
+
+def test_retag_sets_and_removes_what_the_decision_says_naming_the_resource():
+    class Group(Resource):
+        service = "logs"
+        kind = "log group"
+
+    module = FakeModule({"name": "/ecs/app"})
+    group = Group(module)
+    with module.stubber("logs") as stubber:
+        stubber.add_response("untag_resource", {}, {"resourceArn": LOG_GROUP_ARN, "tagKeys": ["Old"]})
+        stubber.add_response("tag_resource", {}, {"resourceArn": LOG_GROUP_ARN, "tags": {"Env": "dev"}})
+        group.retag(LOG_GROUP_ARN, {"tags_to_set": {"Env": "dev"}, "tags_to_remove": ["Old"]})
+        stubber.add_client_error("tag_resource", service_error_code="AccessDeniedException")
+        with pytest.raises(Failed, match="^Unable to tag the group: "):
+            group.retag(LOG_GROUP_ARN, {"tags_to_set": {"Env": "dev"}, "tags_to_remove": []}, "the group")
+        stubber.assert_no_pending_responses()
