@@ -144,3 +144,13 @@ def test_no_role_reads_another_roles_defaults_or_vars():
         for path in (path for path in sources() if path.startswith(f"roles/{role}/")):
             found += [f"{path}: {name}" for name in sorted(variables_read(path) & others)]
     assert found == []
+
+
+def test_no_playbook_reads_a_roles_private_variables():
+    """A playbook reads what a role did from the facts it publishes (destroy.yml's summary: database_removal,
+    ecr_removal), not from the role's own decisions (its _-prefixed vars), which only that role may read."""
+    private = set().union(*(role_variables(role) for role in os.listdir(os.path.join(ROOT, "roles"))))
+    private = {name for name in private if name.startswith("_")}
+    found = [f"{path}: {name}" for path in sources() if path.startswith("playbooks/")
+             for name in sorted(variables_read(path) & private)]
+    assert private and found == []
