@@ -18,6 +18,7 @@ import string
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_secret
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import iso
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import parse_time
 
@@ -109,7 +110,7 @@ class SecretStore:
 
     def describe(self, name):
         """DescribeSecret's answer (with ``Tags`` and, when it is scheduled for deletion, ``DeletedDate``), or None."""
-        return self.aws.call(f"describe {self.what}", "describe_secret", missing=None, SecretId=name)
+        return find_secret(self.aws, name, f"describe {self.what}")
 
     def document(self, name, stage="AWSCURRENT", version_id=None):
         """The JSON object the secret's version labelled ``stage`` (or the version ``version_id``) holds ({} when it

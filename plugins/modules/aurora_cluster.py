@@ -288,6 +288,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
@@ -570,9 +571,7 @@ class Cluster(Resource):
     def describe(self, identifier=None):
         """The cluster as DescribeDBClusters answers it (its tags included), or None when there is none."""
         identifier = identifier or self.name
-        found = self.aws.call(f"describe {self.kind} {identifier}", "describe_db_clusters", missing={},
-                              DBClusterIdentifier=identifier).get("DBClusters")
-        return found[0] if found else None
+        return find_db_cluster(self.aws, identifier, f"describe {self.kind} {identifier}")
 
     def kms_key_arn(self, key_id):
         """The ARN of a key given by id, ARN, alias or alias ARN (as clusters report it); None stays None."""

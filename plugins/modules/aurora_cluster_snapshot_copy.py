@@ -130,6 +130,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
@@ -222,9 +223,7 @@ class Snapshots:
         self.cluster_named = f"(cluster {self.params['db_cluster_identifier']})"
 
     def cluster(self, identifier):
-        clusters = self.source.call(f"describe the source cluster {self.cluster_named}", "describe_db_clusters", missing={},
-                                    DBClusterIdentifier=identifier).get("DBClusters")
-        return clusters[0] if clusters else None
+        return find_db_cluster(self.source, identifier, f"describe the source cluster {self.cluster_named}")
 
     def _snapshots(self, calls, what, **kwargs):
         return calls.pages(f"{what} {self.cluster_named}", "describe_db_cluster_snapshots", missing={}, **kwargs).get("DBClusterSnapshots", [])

@@ -134,6 +134,7 @@ repository:
 
 import json
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_repository
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -208,14 +209,14 @@ class Repository(Resource):
     kind = "ECR repository"
 
     def describe(self):
-        repos = self.aws.call(f"describe {self.what}", "describe_repositories", missing=None, repositoryNames=[self.name])
-        if repos is None:
-            return None
-        repo = repos["repositories"][0]
+        repo = find_repository(self.aws, self.name, f"describe {self.what}")
+        return None if repo is None else repository_state(repo, self.tags.read(repo["repositoryArn"], self.what), self.lifecycle_policy())
+
+    def lifecycle_policy(self):
+        """The repository's lifecycle policy as a dict ({} when it has none)."""
         policy = self.aws.call(f"read the lifecycle policy of {self.what}", "get_lifecycle_policy", missing=None,
                                repositoryName=self.name)
-        return repository_state(repo, self.tags.read(repo["repositoryArn"], self.what),
-                                json.loads(policy["lifecyclePolicyText"]) if policy else {})
+        return json.loads(policy["lifecyclePolicyText"]) if policy else {}
 
     def plan(self, current):
         return plan(desired_state(self.params), current, self.params["tags"], self.params["purge_tags"])

@@ -157,6 +157,8 @@ cluster:
       sample: {"App": "nestjs-playground", "Env": "dev"}
 """
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_cluster
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
@@ -307,10 +309,7 @@ class Cluster(Resource):
     kind = "ECS cluster"
 
     def describe(self):
-        clusters = self.aws.call(f"describe {self.what}", "describe_clusters", clusters=[self.name],
-                                 include=["SETTINGS", "TAGS"])["clusters"]
-        # A missing cluster is a 'failure' entry (reason MISSING), not an error.
-        return current_state(clusters[0] if clusters else None)
+        return current_state(find_ecs_cluster(self.aws, self.name, f"describe {self.what}", include=["SETTINGS", "TAGS"]))
 
     def plan(self, current):
         return plan(desired_state(self.params), current, self.params["tags"], self.params["purge_tags"])
@@ -356,8 +355,7 @@ class Cluster(Resource):
         arns = self.aws.pages(action, "list_services", missing={}, cluster=self.name).get("serviceArns", [])
         names = []
         for start in range(0, len(arns), 10):
-            services = self.aws.call(action, "describe_services", missing={}, cluster=self.name,
-                                     services=arns[start:start + 10]).get("services", [])
+            services = find_ecs_services(self.aws, self.name, arns[start:start + 10], action)
             names += [s["serviceName"] for s in services if s.get("status") == "ACTIVE"]
         return sorted(names)
 

@@ -360,6 +360,7 @@ import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.api_names import camel_case
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
@@ -823,9 +824,8 @@ class Service(Resource):
     def describe(self):
         """The raw service, or None when it is absent (missing cluster, MISSING, INACTIVE; with
         state=absent, DRAINING too)."""
-        response = self.aws.call(f"describe {self.what} in cluster {self.cluster}", "describe_services", missing={},
-                                 cluster=self.cluster, services=[self.name], include=["TAGS"])
-        services = [s for s in response.get("services", []) if s.get("serviceName") == self.name]
+        services = [s for s in find_ecs_services(self.aws, self.cluster, [self.name], f"describe {self.what} in cluster {self.cluster}",
+                                                 include=["TAGS"]) if s.get("serviceName") == self.name]
         gone = ("INACTIVE",) if self.params["state"] == "present" else GONE
         if not services or services[0].get("status") in gone:
             return None

@@ -245,11 +245,8 @@ class Leftovers(Reader):
     def left_security_groups(self, asked):
         if not asked["names"]:
             return {"vpc_id": asked["vpc_id"], "names": []}
-        groups = self.calls("ec2").pages(
-            f"read the security groups of {asked['vpc_id']}", "describe_security_groups",
-            Filters=[{"Name": "vpc-id", "Values": [asked["vpc_id"]]}, {"Name": "group-name", "Values": unique(asked["names"])}],
-        )["SecurityGroups"]
-        return security_groups_left(asked, groups)
+        groups = self.security_groups(asked["vpc_id"], unique(asked["names"]), f"read the security groups of {asked['vpc_id']}")
+        return security_groups_left(asked, groups.values())
 
     def left_log_groups(self, names):
         return [name for name in unique(names) if self.log_group_exists(name)]

@@ -88,6 +88,7 @@ log_group:
       type: dict
 """
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_log_group
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -128,11 +129,9 @@ class LogGroup(Resource):
     kind = "log group"
 
     def describe(self):
-        groups = self.aws.pages(f"describe {self.what}", "describe_log_groups", logGroupNamePrefix=self.name)["logGroups"]
-        found = [group for group in groups if group["logGroupName"] == self.name]
-        if not found:
+        group = find_log_group(self.aws, self.name, f"describe {self.what}")
+        if group is None:
             return None
-        group = found[0]
         # Tagging takes the log group's ARN without the ":*" that "arn" carries.
         arn = group.get("logGroupArn") or group["arn"].rsplit(":*", 1)[0]
         return {"log_group_name": self.name, "arn": arn, "retention_in_days": group.get("retentionInDays"),

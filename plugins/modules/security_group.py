@@ -171,6 +171,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_security_groups
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Ec2Tags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
@@ -340,9 +341,7 @@ class SecurityGroup(Resource):
     def find(self, names):
         """{name: the group as AWS describes it} for those of ``names`` that exist in the VPC (one call)."""
         names = sorted(set(names))
-        pages = self.aws.pages(f"describe the security groups {', '.join(names)} of {self.vpc_id}", "describe_security_groups",
-                               Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}, {"Name": "group-name", "Values": names}])
-        return {group["GroupName"]: group for group in pages.get("SecurityGroups", [])}
+        return find_security_groups(self.aws, self.vpc_id, names, f"describe the security groups {', '.join(names)} of {self.vpc_id}")
 
     def describe(self):
         names = [self.name]
