@@ -58,9 +58,15 @@ def changed_fields(desired, current):
     return changed
 
 
+def returned(state, names=None):
+    """The fields of ``state`` (those named in ``names``, in their order, when given) that AWS returned (not ``MISSING``)."""
+    state = state or {}
+    return {key: state[key] for key in (state if names is None else names) if key in state and state[key] is not MISSING}
+
+
 def predicted_state(desired, current):
     """What the owned fields will read after the change: current, overlaid with every asked field."""
-    after = {key: value for key, value in (current or {}).items() if value is not MISSING}
+    after = returned(current)
     after.update({key: value for key, value in desired.items() if value is not None})
     return after
 

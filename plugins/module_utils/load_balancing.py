@@ -11,7 +11,7 @@ Load balancers and target groups both keep settings as a list of string ``Key``/
 tags of all three (listeners too) go through ``resource.Elbv2Tags``.
 """
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 
 
@@ -76,7 +76,7 @@ class NamedElbv2Resource(Resource):
         return None if found is None else self.current_state(*found)
 
     def owned(self, current):
-        return dict(owned_fields(current, self.owned_keys), tags=current["tags"])
+        return dict(returned(current, self.owned_keys), tags=current["tags"])
 
     def set_attributes(self, arn, attributes):
         arn_key = "LoadBalancerArn" if self.elbv2_kind == "load_balancer" else "TargetGroupArn"
@@ -89,8 +89,3 @@ class NamedElbv2Resource(Resource):
             result.update({key: state[key] for key in self.identity if key in state})
         result.update(decision["after"])
         return result
-
-
-def owned_fields(state, owned):
-    """The fields of ``state`` named in ``owned`` that AWS returned (not ``compare.MISSING``)."""
-    return {key: state[key] for key in owned if key in state and state[key] is not MISSING}

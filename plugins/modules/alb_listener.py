@@ -224,6 +224,8 @@ listener:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import find_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
@@ -391,7 +393,7 @@ def current_state(listener, certificates, tags):
 
 def owned(state):
     """The owned fields of a state, without the ones AWS did not return."""
-    fields = {key: state[key] for key in OWNED if key in state and state[key] is not MISSING}
+    fields = returned(state, OWNED)
     if fields.get("protocol") != "HTTPS":
         for key in TLS_FIELDS:
             fields.pop(key, None)
@@ -473,9 +475,9 @@ class Listener(Resource):
         name = self.params["load_balancer_name"]
         self.balancer_missing = False
         if name:
-            balancers = self.aws.call(f"describe load balancer {name}", "describe_load_balancers", missing={}, Names=[name]).get("LoadBalancers")
-            self.balancer = balancers[0]["LoadBalancerArn"] if balancers else name
-            self.balancer_missing = not balancers
+            balancer = find_by_name(self.aws, "load_balancer", name)
+            self.balancer = balancer["LoadBalancerArn"] if balancer else name
+            self.balancer_missing = balancer is None
         listeners = MISSING if self.balancer_missing else self.aws.pages(
             f"describe the listeners of load balancer {self.balancer}", "describe_listeners", missing=MISSING, LoadBalancerArn=self.balancer)
         self.balancer_missing = listeners is MISSING

@@ -179,8 +179,8 @@ load_balancer:
 """
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import NamedElbv2Resource
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import owned_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import run_module
@@ -237,7 +237,7 @@ def current_state(balancer, attributes, tags):
 
 
 def owned(state):
-    return owned_fields(state, OWNED)
+    return returned(state, OWNED)
 
 
 def plan(desired, current, desired_tags, purge_tags):

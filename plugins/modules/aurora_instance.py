@@ -131,6 +131,7 @@ instance:
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -173,7 +174,7 @@ def plan(desired, current, current_tags, desired_tags, purge_tags):
         decision["modify"] = {MODIFIABLE[field]: desired[field] for field in changed_fields(desired, current) if field in MODIFIABLE}
     before = {}
     if current is not None:
-        before = {field: value for field, value in current.items() if value is not MISSING}
+        before = returned(current)
         before["tags"] = current_tags or {}
     after = predicted_state(desired, current)
     after["tags"] = tags

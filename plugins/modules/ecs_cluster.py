@@ -160,6 +160,7 @@ cluster:
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -245,7 +246,7 @@ def plan(desired, current, desired_tags, purge_tags):
             writes.append("settings")
         if any(field in fields for field in CAPACITY_FIELDS):
             writes.append("capacity_providers")
-    shown_before = {key: value for key, value in (before or {}).items() if value is not MISSING}
+    shown_before = returned(before)
     return {
         "create": current is None,
         "writes": writes,
@@ -315,7 +316,7 @@ class Cluster(Resource):
         return plan(desired_state(self.params), current, self.params["tags"], self.params["purge_tags"])
 
     def owned(self, current):
-        return {key: current[key] for key in OWNED if current.get(key, MISSING) is not MISSING}
+        return returned(current, OWNED)
 
     def apply(self, decision, current):
         after = decision["after"]

@@ -5,6 +5,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare im
     changed_fields,
     make_diff,
     predicted_state,
+    returned,
     values_equal,
 )
 
@@ -88,3 +89,10 @@ def test_predicted_state_does_not_mutate_its_inputs():
 )
 def test_make_diff_returns_before_and_after_with_none_as_empty(before, after, expected):
     assert make_diff(before, after) == expected
+
+
+def test_returned_keeps_what_aws_returned_of_the_named_fields_in_their_order():
+    state = {"b": 2, "a": MISSING, "c": None, "d": 4}
+    assert returned(state) == {"b": 2, "c": None, "d": 4}
+    assert list(returned(state, ("d", "a", "b", "z"))) == ["d", "b"]
+    assert returned(None) == {} and returned(None, ("a",)) == {}
