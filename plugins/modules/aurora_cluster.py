@@ -330,14 +330,18 @@ def version_tuple(version):
     return tuple(parts)
 
 
+def scaling_block(minimum, maximum, auto_pause):
+    """A Serverless v2 scaling block of the capacities given (None: not given), with the seconds until auto-pause
+    (when given) only for a minimum of 0; None when neither capacity is given."""
+    block = {key: value for key, value in (("MinCapacity", minimum), ("MaxCapacity", maximum)) if value is not None}
+    if minimum is not None and float(minimum) == 0 and auto_pause is not None:
+        block["SecondsUntilAutoPause"] = auto_pause
+    return block or None
+
+
 def desired_scaling(params):
     """The scaling block as asked, or None to leave it alone."""
-    if params.get("min_capacity") is None and params.get("max_capacity") is None:
-        return None
-    scaling = {"MinCapacity": params.get("min_capacity"), "MaxCapacity": params.get("max_capacity")}
-    if params.get("min_capacity") is not None and float(params["min_capacity"]) == 0:
-        scaling["SecondsUntilAutoPause"] = params.get("seconds_until_auto_pause")
-    return {key: value for key, value in scaling.items() if value is not None}
+    return scaling_block(params.get("min_capacity"), params.get("max_capacity"), params.get("seconds_until_auto_pause"))
 
 
 def current_state(cluster):
@@ -482,10 +486,7 @@ def restore_time_problem(moment, source):
 def source_scaling(source):
     """The source's Serverless v2 scaling block, in the form of ``desired_scaling``."""
     scaling = source.get("ServerlessV2ScalingConfiguration") or {}
-    block = {key: scaling[key] for key in ("MinCapacity", "MaxCapacity") if scaling.get(key) is not None}
-    if block.get("MinCapacity") is not None and float(block["MinCapacity"]) == 0 and scaling.get("SecondsUntilAutoPause"):
-        block["SecondsUntilAutoPause"] = scaling["SecondsUntilAutoPause"]
-    return block or None
+    return scaling_block(scaling.get("MinCapacity"), scaling.get("MaxCapacity"), scaling.get("SecondsUntilAutoPause") or None)
 
 
 def restore_arguments(identifier, restore, moment, desired, params, source, tags):
