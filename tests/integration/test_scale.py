@@ -2,15 +2,21 @@
 
 One scenario, run once, with an autoscaling minimum of 1 (as qa and prd have; dev's inventory has 0, which
 a stop would leave as it is): the landing zone; site.yml; a start; refusals before any AWS call (an
-unknown scale_action, stopping prd without confirm_stop, a confirm_stop naming another environment); a
-stop in check mode; a stop; the same stop again; a plan and a site.yml converge of the stopped
-environment (the minimum goes back to 1 and the scheduler runs again); a start. The tests read the
+unknown scale_action, stopping prd without confirm_stop, a confirm_stop naming another environment: one
+run, a host each); a stop in check mode; a stop; the same stop again; a plan and a site.yml converge of the
+stopped environment (the minimum goes back to 1 and the scheduler runs again); a start. The tests read the
 counts and limits the endpoint holds after each run.
 """
 
-import pytest
+import os
 
+import pytest
+import yaml
+
+from conftest import HostRun
+from conftest import ROOT
 from conftest import landing_zone
+from conftest import write_inventory
 from resources import requests_served
 
 pytestmark = pytest.mark.integration
@@ -50,9 +56,23 @@ def scenario(ansible, emulator, tmp_path_factory):
     run("converge", "site.yml")
     assert runs["converge"].rc == 0, runs["converge"]
     run("start", SCALE, {"scale_action": "start"})
-    run("refuse_action", SCALE, {"scale_action": "pause"})
-    run("refuse_prd", SCALE, {"scale_action": "stop", "environment_name": "prd"})
-    run("refuse_other_confirm", SCALE, {"scale_action": "stop", "confirm_stop": "qa"})
+    # The refusals in one run: each is a deployment (a host) of its own with the dev inventory's values, refused alone
+    # as the one deployment of a user's inventory would be (test_input_validation.py checks bad inputs so).
+    refusals = {"refuse_action": {"scale_action": "pause"},
+                "refuse_prd": {"scale_action": "stop", "environment_name": "prd"},
+                "refuse_other_confirm": {"scale_action": "stop", "confirm_stop": "qa"}}
+    hosts = {step: f"refused-{index}" for index, step in enumerate(refusals)}
+    with open(os.path.join(ROOT, "inventories", "dev", "group_vars", "deployments.yml"), encoding="utf-8") as handle:
+        dev = yaml.safe_load(handle)
+    inventory = write_inventory(tmp_path_factory.mktemp("refusals"),
+                                hosts={hosts[step]: dict(dev, **case) for step, case in refusals.items()})
+    before = requests_served(emulator)
+    refused = ansible.playbook(SCALE, inventory, extra_vars=[lz, WITH_SCHEDULER])
+    refused_served = requests_served(emulator) - before   # what the whole run served, every host's
+    assert set(refused.stats) == set(hosts.values()), refused   # every refusal's deployment ran
+    refused_state = counts(ansible)
+    for step, host in hosts.items():
+        runs[step], served[step], states[step] = HostRun(refused, host), refused_served, refused_state
     run("stop_check", SCALE, {"scale_action": "stop"}, check=True)
     run("stop", SCALE, {"scale_action": "stop"})
     run("stop_again", SCALE, {"scale_action": "stop"})
