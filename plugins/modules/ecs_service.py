@@ -397,6 +397,8 @@ ROLLING_UPDATE_ONLY = ("task_definition", "network_configuration", "load_balance
 PARTIAL = ("network_configuration", "deployment_configuration")
 # What the result reports as ECS returned it (besides the owned fields and the deployments).
 SUMMARY = ("serviceArn", "clusterArn", "status", "desiredCount", "runningCount", "pendingCount")
+# What the result reports of each deployment (besides its times), under its DescribeServices name in camelCase.
+DEPLOYMENT_FIELDS = ("id", "status", "task_definition", "desired_count", "running_count", "pending_count", "rollout_state")
 # What a service that is not there, or is on its way out, reads as.
 GONE = ("INACTIVE", "DRAINING")
 # The owned fields whose name in DescribeServices, CreateService and UpdateService is not their name in camelCase.
@@ -587,8 +589,7 @@ def plan(desired, current, desired_tags, purge_tags, force_desired_count=False):
 
 def deployed_since(service, moment):
     """Whether the PRIMARY deployment of ``service`` (DescribeServices) was created at ``moment`` or later."""
-    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
-    created = aware(primary[0].get("createdAt")) if primary else None
+    created = aware(primary_deployment(service).get("createdAt"))
     return created is not None and created >= aware(moment)
 
 
@@ -690,16 +691,25 @@ def update_arguments(cluster, name, fields, after, current_raw):
     return args
 
 
+def primary_deployment(service):
+    """The PRIMARY deployment of a service (DescribeServices, or a CreateService/UpdateService answer); {} when
+    none is listed."""
+    return next((d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"), {})
+
+
 def primary_task_definition(service):
     """The task definition the service's PRIMARY deployment runs (the service's own when none is listed)."""
-    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
-    return (primary[0] if primary else {}).get("taskDefinition") or service.get("taskDefinition")
+    return primary_deployment(service).get("taskDefinition") or service.get("taskDefinition")
 
 
 def primary_deployment_id(service):
     """The id of the PRIMARY deployment of a CreateService/UpdateService answer - the one that rolls out."""
-    primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
-    return primary[0].get("id") if primary else None
+    return primary_deployment(service).get("id")
+
+
+def latest_events(service):
+    """The messages of the service's latest 3 events (DescribeServices lists the latest first), as one text ("" for none)."""
+    return " | ".join(e.get("message") for e in (service.get("events") or [])[:3] if e.get("message"))
 
 
 def rollout_outcome(service, deployment_id, asked_arn):
@@ -721,11 +731,11 @@ def rollout_outcome(service, deployment_id, asked_arn):
 
 
 def rollback_message(name, asked_arn, service):
-    events = [e.get("message") for e in (service.get("events") or [])[:3] if e.get("message")]
+    events = latest_events(service)
     return (
         f"ECS service {name} did not roll out {asked_arn}: the deployment failed and the circuit breaker rolled the "
         f"service back to {primary_task_definition(service)}, which it runs now."
-        + (" Latest service events: " + " | ".join(events) if events else "")
+        + (" Latest service events: " + events if events else "")
     )
 
 
@@ -764,15 +774,15 @@ def unstable_explanation(service, tasks):
     parts = []
     if service:
         parts.append(f"{service.get('runningCount', 0)} of {service.get('desiredCount', 0)} desired tasks run")
-        primary = [d for d in service.get("deployments") or [] if d.get("status") == "PRIMARY"]
-        if primary and primary[0].get("rolloutState") == "FAILED":
-            parts.append("its deployment failed (" + (primary[0].get("rolloutStateReason") or "circuit breaker") + ")")
+        primary = primary_deployment(service)
+        if primary.get("rolloutState") == "FAILED":
+            parts.append("its deployment failed (" + (primary.get("rolloutStateReason") or "circuit breaker") + ")")
     reasons = stopped_reasons(tasks)
     parts.append("stopped tasks, most recent first: " + " | ".join(reasons) if reasons else
                  "no stopped task to read (ECS lists a service's stopped tasks for about an hour)")
-    events = [e.get("message") for e in ((service or {}).get("events") or [])[:3] if e.get("message")]
+    events = latest_events(service or {})
     if events:
-        parts.append("latest service events: " + " | ".join(events))
+        parts.append("latest service events: " + events)
     return ": " + "; ".join(parts)
 
 
@@ -788,20 +798,9 @@ def service_result(service, owned, tags):
     result = {"service_name": service.get("serviceName")}
     result.update(camel_dict_to_snake_dict({key: service[key] for key in SUMMARY if key in service}))
     if "deployments" in service:
-        result["deployments"] = [
-            {
-                "id": d.get("id"),
-                "status": d.get("status"),
-                "task_definition": d.get("taskDefinition"),
-                "desired_count": d.get("desiredCount"),
-                "running_count": d.get("runningCount"),
-                "pending_count": d.get("pendingCount"),
-                "rollout_state": d.get("rolloutState"),
-                "created_at": as_text(d.get("createdAt")),
-                "updated_at": as_text(d.get("updatedAt")),
-            }
-            for d in service["deployments"]
-        ]
+        result["deployments"] = [dict({field: d.get(camel_case(field)) for field in DEPLOYMENT_FIELDS},
+                                      created_at=as_text(d.get("createdAt")), updated_at=as_text(d.get("updatedAt")))
+                                 for d in service["deployments"]]
     result.update({key: value for key, value in owned.items() if key in OWNED})
     result["tags"] = dict(tags or {})
     return result
