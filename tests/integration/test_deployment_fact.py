@@ -18,10 +18,11 @@ CHINA = {"account_id": "111122223333", "partition": "aws-cn"}
 
 @pytest.fixture(scope="module")
 def facts(ansible):
-    def deployment(*extra):
-        run = ansible.playbook(PLAYBOOK, "inventories/dev", extra_vars=[{"show": ["deployment"]}, *extra])
+    def deployment(*extra, inventory="inventories/dev", env=None):
+        run = ansible.playbook(PLAYBOOK, inventory, extra_vars=[{"show": ["deployment"]}, *extra], env=env)
         assert run.rc == 0, run
-        return run.result("Show the effective values", DEV_HOST)["msg"]["deployment"]
+        host = DEV_HOST.replace("-dev", "-prd") if inventory.endswith("prd") else DEV_HOST
+        return run.result("Show the effective values", host)["msg"]["deployment"]
 
     return {
         "dev": deployment(),
@@ -30,6 +31,8 @@ def facts(ansible):
                              "alb_name": "", "schedule_task_cleanup_cron": "0 2 * * *"}),
         "gov": deployment({"network": GOV, "aws_region": "us-gov-west-1"}),
         "china": deployment({"network": CHINA, "aws_region": "cn-north-1"}),
+        "prd_no_scheduler_wait": deployment({"scheduler_wait": False}, inventory="inventories/prd"),
+        "dev_cdk_service_wait": deployment(env={"CDK_SERVICE_WAIT": "true"}),
     }
 
 
@@ -76,3 +79,10 @@ def test_the_arns_are_built_from_the_callers_account_and_partition(facts):
     china = facts["china"]["arns"]
     assert china["ecr_repository_uri"] == "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/nestjs-playground"
     assert china["database_credentials_secret"].startswith("arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:")
+
+
+def test_the_services_wait_in_production_unless_told_otherwise(facts):
+    """deployment.waits: service_wait and scheduler_wait as set (inventory, -e, CDK_*), else production's."""
+    assert facts["dev"]["waits"] == {"compute": False, "scheduler": False}
+    assert facts["prd_no_scheduler_wait"]["waits"] == {"compute": True, "scheduler": False}   # production's, and -e
+    assert facts["dev_cdk_service_wait"]["waits"] == {"compute": True, "scheduler": False}
