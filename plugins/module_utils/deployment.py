@@ -21,6 +21,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_repository
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_secret
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_security_groups
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 # Read here by leftovers_info's tests, from before the log group's describe moved to describes.py.
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import log_group_named  # pylint: disable=unused-import
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import find_by_name
@@ -136,7 +137,7 @@ class Reader:
         return self.ecs_services(cluster, [name]).get(name)
 
     def task_definition(self, arn):
-        return self.calls("ecs").call(f"read the task definition {arn}", "describe_task_definition", taskDefinition=arn)["taskDefinition"]
+        return find_task_definition(self.calls("ecs"), arn, f"read the task definition {arn}")["taskDefinition"]
 
     def load_balancer(self, name):
         return find_by_name(self.calls("elbv2"), "load_balancer", name, f"read the load balancer {name}")

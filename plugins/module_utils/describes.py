@@ -40,6 +40,14 @@ def find_ecs_services(calls, cluster, names, action, include=()):
                       **({"include": list(include)} if include else {})).get("services", [])
 
 
+def find_task_definition(calls, reference, action, include=(), answers=None):
+    """DescribeTaskDefinition's answer for ``reference``: a revision (``family:revision`` or its ARN) or a family (its
+    latest ACTIVE revision), with ``include`` (``TAGS``). ``answers`` as ``ServiceCalls.call``'s: ECS answers a
+    ClientException for a definition that does not exist."""
+    return calls.call(action, "describe_task_definition", answers=answers, taskDefinition=reference,
+                      **({"include": list(include)} if include else {}))
+
+
 def find_secret(calls, name, action):
     """DescribeSecret's answer for ``name`` (with ``Tags`` and, when it is scheduled for deletion, ``DeletedDate``),
     or None."""

@@ -288,10 +288,10 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import predicted_state
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls

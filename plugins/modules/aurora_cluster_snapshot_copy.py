@@ -130,8 +130,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_db_cluster
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 COPY_OF = "SnapshotCopyOf"

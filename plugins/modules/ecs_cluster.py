@@ -157,10 +157,10 @@ cluster:
       sample: {"App": "nestjs-playground", "Env": "dev"}
 """
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_cluster
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import returned
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_cluster
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec

@@ -360,10 +360,11 @@ import math
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.api_names import camel_case
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import make_diff
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tag_list
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_tags import ecs_tags_to_dict
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
@@ -836,8 +837,7 @@ class Service(Resource):
         value = self.params["task_definition"]
         if value is None:
             return None
-        described = self.aws.call(f"describe task definition {value}", "describe_task_definition",
-                                  answers={"ClientException": None}, taskDefinition=value)
+        described = find_task_definition(self.aws, value, f"describe task definition {value}", answers={"ClientException": None})
         if described:
             return described["taskDefinition"]["taskDefinitionArn"]
         if not self.module.check_mode:

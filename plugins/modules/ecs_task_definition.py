@@ -226,6 +226,7 @@ import re
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.api_names import camel_case
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
@@ -458,8 +459,7 @@ class TaskDefinition(Resource):
 
     def read(self, task_definition, what="task definition", answers=None):
         """``{"definition", "tags"}`` of a revision (or of a family's latest); ``answers`` as ``call``'s."""
-        response = self.aws.call(f"describe {what} {task_definition}", "describe_task_definition",
-                                 answers=answers, taskDefinition=task_definition, include=["TAGS"])
+        response = find_task_definition(self.aws, task_definition, f"describe {what} {task_definition}", include=["TAGS"], answers=answers)
         return response and {"definition": response["taskDefinition"], "tags": self.tags.from_aws(response)}
 
     def latest(self):

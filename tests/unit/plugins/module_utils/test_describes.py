@@ -89,3 +89,14 @@ def test_a_log_group_is_read_page_by_page_by_prefix_until_its_own_name():
         assert describes.find_log_group(calls, "/ecs/app-dev", "read") == {"logGroupName": "/ecs/app-dev"}   # no third page read
         assert describes.find_log_group(calls, "/ecs/other", "read") is None
     stubber.assert_no_pending_responses()
+
+
+def test_a_task_definition_is_described_with_what_is_included_and_answers_give_a_missing_one_a_value():
+    calls, stubber = calls_of("ecs")
+    definition = {"taskDefinition": {"family": "app", "taskDefinitionArn": "arn:aws:ecs:us-east-1:1:task-definition/app:3"},
+                  "tags": [{"key": "env", "value": "dev"}]}
+    stubber.add_response("describe_task_definition", definition, expected_params={"taskDefinition": "app", "include": ["TAGS"]})
+    stubber.add_client_error("describe_task_definition", "ClientException", expected_params={"taskDefinition": "gone:1"})
+    with stubber:
+        assert describes.find_task_definition(calls, "app", "describe app", include=["TAGS"]) == definition
+        assert describes.find_task_definition(calls, "gone:1", "describe gone:1", answers={"ClientException": None}) is None
