@@ -119,6 +119,8 @@ unchecked:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_secret
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 
 # (stack type, resource type) -> (role variable, how its name is read from the physical id)
 NAMED = {
@@ -251,26 +253,24 @@ class StacksReader(Reader):
         arn = arns[0] if arns else database[0]["outputs"].get("DatabaseSecretArn")
         if not arn:
             return None
-        secret = self.calls("secretsmanager").call(f"read the secret {arn}", "describe_secret", missing=None, SecretId=arn)
+        secret = find_secret(self.calls("secretsmanager"), arn, f"read the secret {arn}")
         return secret["Name"] if secret else None
 
     def exists(self, resource):
         """Whether ``resource`` still exists; None for a type not checked."""
         kind, physical = resource["type"], resource["physical_id"]
         if kind == "AWS::ECS::Cluster":
-            found = self.calls("ecs").call(f"read the ECS cluster {physical}", "describe_clusters", clusters=[physical])["clusters"]
-            return any(c["status"] == "ACTIVE" for c in found)
+            return self.ecs_cluster(physical) is not None
         if kind == "AWS::ECS::Service":
             cluster = physical.split(":service/", 1)[-1].split("/")[0]
             found = self.calls("ecs").call(f"read the ECS service {physical}", "describe_services", cluster=cluster,
                                            services=[physical])["services"]
             return any(s["status"] == "ACTIVE" for s in found)
         if kind == "AWS::ECS::TaskDefinition":
-            return self.calls("ecs").call(f"read the task definition {physical}", "describe_task_definition", missing=None,
-                                          answers={"ClientException": None}, taskDefinition=physical) is not None
+            return find_task_definition(self.calls("ecs"), physical, f"read the task definition {physical}",
+                                        answers={"ClientException": None}) is not None
         if kind == "AWS::Logs::LogGroup":
-            groups = self.calls("logs").pages(f"read the log group {physical}", "describe_log_groups", logGroupNamePrefix=physical)
-            return any(g["logGroupName"] == physical for g in groups["logGroups"])
+            return self.log_group_exists(physical)
         if kind == "AWS::ECR::Repository":
             return self.repository(physical) is not None
         if kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":

@@ -80,6 +80,7 @@ active_revisions:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import family_of
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
@@ -131,7 +132,7 @@ def main():
     active = sorted(arns, reverse=True)
     found = None
     for number in candidates(active, module.params["revision"], module.params["before_revision"]):
-        definition = ecs.call(f"describe task definition {arns[number]}", "describe_task_definition", taskDefinition=arns[number])["taskDefinition"]
+        definition = find_task_definition(ecs, arns[number], f"describe task definition {arns[number]}")["taskDefinition"]
         if matches(summary(definition), module.params["running_image"]):   # without running_image: the first
             found = summary(definition)
             break
