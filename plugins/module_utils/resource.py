@@ -222,6 +222,10 @@ class TagAdapter:
         """The tags in the shape the service's create call takes them."""
         return self.to_aws(tags)
 
+    def create_argument(self, tags):
+        """The create call's tags argument (under ``tags_param``, in the service's shape); none without tags."""
+        return {self.tags_param: self.tags_at_create(tags)} if tags else {}
+
     def change(self, resource, what, to_set, to_remove):
         if to_remove:
             self.calls.call(f"remove tags of {what}", self.untag_operation,

@@ -513,8 +513,7 @@ class Listener(Resource):
                 request["SslPolicy"] = after["ssl_policy"]
                 # AWS takes exactly one certificate here, the default; the others are added after.
                 request["Certificates"] = [{"CertificateArn": after["certificates"][0]}]
-            if after["tags"]:
-                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            request.update(self.tags.create_argument(after["tags"]))
             created = self.aws.call(f"create the listener on port {self.name} of {self.balancer}", "create_listener", **request)
             arn = created["Listeners"][0]["ListenerArn"]
         else:

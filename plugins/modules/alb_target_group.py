@@ -351,8 +351,7 @@ class TargetGroup(NamedElbv2Resource):
                 if after.get(field) is not None:
                     request[key] = after[field]
             request.update(health_check_request(after, [field for field in HEALTH_FIELDS if field in after]))
-            if after["tags"]:
-                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            request.update(self.tags.create_argument(after["tags"]))
             group = self.aws.call(f"create {self.what}", "create_target_group", **request)["TargetGroups"][0]
             state = {"target_group_arn": group["TargetGroupArn"], "load_balancer_arns": []}
             if after.get("deregistration_delay") is not None:

@@ -314,8 +314,7 @@ class LoadBalancer(NamedElbv2Resource):
                        "IpAddressType": after["ip_address_type"]}
             if after.get("security_groups"):
                 request["SecurityGroups"] = after["security_groups"]
-            if after["tags"]:
-                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            request.update(self.tags.create_argument(after["tags"]))
             created = self.aws.call(f"create {self.what}", "create_load_balancer", exists=None, **request)
             if created is None:   # another run created it meanwhile with other settings: converged like an existing one
                 return CHANGED_MEANWHILE

@@ -324,8 +324,7 @@ class Cluster(Resource):
             request = {"clusterName": self.name}
             if "container_insights" in after:
                 request["settings"] = [{"name": "containerInsights", "value": after["container_insights"]}]
-            if after["tags"]:
-                request["tags"] = self.tags.tags_at_create(after["tags"])
+            request.update(self.tags.create_argument(after["tags"]))
             if after["capacity_providers"]:
                 request["capacityProviders"] = after["capacity_providers"]
             if after["default_capacity_provider_strategy"]:

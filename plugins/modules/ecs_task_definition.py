@@ -494,8 +494,7 @@ class TaskDefinition(Resource):
     def register(self, decision):
         """Registers the asked definition; ``{"definition", "tags"}`` of the registered revision."""
         request = desired_spec(self.params)
-        if decision["after"]["tags"]:
-            request["tags"] = self.tags.tags_at_create(decision["after"]["tags"])
+        request.update(self.tags.create_argument(decision["after"]["tags"]))
         response = self.aws.call(f"register a task definition in family {self.name}", "register_task_definition", **request)
         # AWS answers with the tags it stored; the emulator leaves them out: then they are the ones sent.
         tags = self.tags.from_aws(response) if "tags" in response else dict(decision["after"]["tags"])

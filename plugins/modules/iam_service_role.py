@@ -443,8 +443,7 @@ class Role(Resource):
                        "AssumeRolePolicyDocument": json.dumps(after["assume_role_policy_document"])}
             if after["description"]:
                 request["Description"] = after["description"]
-            if after["tags"]:
-                request["Tags"] = self.tags.tags_at_create(after["tags"])
+            request.update(self.tags.create_argument(after["tags"]))
             created = self.aws.call(f"create {self.what}", "create_role", exists=None, **request)
             if created is None:   # created by another run since this one looked (two converges at once): converge that role
                 return CHANGED_MEANWHILE

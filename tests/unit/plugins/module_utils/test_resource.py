@@ -16,6 +16,7 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource i
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcrTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import EcsTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Elbv2Tags
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import IamRoleTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ListTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import MapTags
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import RdsTags
@@ -121,7 +122,7 @@ def test_a_wait_still_fails_at_once_on_another_error_and_at_its_timeout_naming_w
         stubber.add_client_error("describe_db_clusters", service_error_code="AccessDenied")
         with pytest.raises(Failed, match="^The DB cluster app-dev did not become available within 60 s: .*AccessDenied"):
             calls.wait("db_cluster_available", "The DB cluster app-dev", 60, 1, DBClusterIdentifier="app-dev")
-        for _ in range(2):
+        for _attempt in range(2):
             stubber.add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault")
         with pytest.raises(Failed, match="^The DB cluster app-dev did not become available within 2 s"):
             calls.wait("db_cluster_available", "The DB cluster app-dev", 2, 1, DBClusterIdentifier="app-dev")
@@ -492,7 +493,7 @@ def test_a_resource_s_tags_go_through_its_service_s_adapter_unless_it_names_anot
     tagged = Tagged(FakeModule(), exists=None)
     assert (type(tagged.tags) if tagged.tags else None) is adapter
     Tagged.tag_adapter = ListTags
-    assert type(Tagged(FakeModule(), exists=None).tags) is ListTags
+    assert type(Tagged(FakeModule(), exists=None).tags) is ListTags   # the exact class; pylint: disable=unidiomatic-typecheck
 
 
 def test_a_named_elbv2_resource_is_described_by_name_and_returns_its_name_identity_and_owned_fields():
@@ -540,3 +541,14 @@ def test_retag_sets_and_removes_what_the_decision_says_naming_the_resource():
         with pytest.raises(Failed, match="^Unable to tag the group: "):
             group.retag(LOG_GROUP_ARN, {"tags_to_set": {"Env": "dev"}, "tags_to_remove": []}, "the group")
         stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("adapter, key, shaped", [
+    (Elbv2Tags, "Tags", [{"Key": "env", "Value": "dev"}]),
+    (IamRoleTags, "Tags", [{"Key": "env", "Value": "dev"}]),
+    (EcsTags, "tags", [{"key": "env", "value": "dev"}]),
+])
+def test_the_create_argument_holds_the_tags_under_the_service_s_name_and_is_empty_without_tags(adapter, key, shaped):
+    tags = adapter(None)
+    assert tags.create_argument({"env": "dev"}) == {key: shaped}
+    assert tags.create_argument({}) == {} and tags.create_argument(None) == {}
