@@ -10,6 +10,10 @@ certificate read.
 
 ``leftovers_info`` (is anything of a switched-off feature left) builds on the same reader.
 
+A resource that a module manages is read through the same describe as that module's (describes.py, and
+load_balancing.find_by_name for load balancers and target groups); the reader adds what counts as gone for
+a deployment (an ECS cluster that is not ACTIVE, a secret scheduled for deletion).
+
 Every call is retried with jittered backoff on throttling; an AWS error fails the module with what was
 being read; a resource that does not exist reads as ``None`` (or empty). Nothing here writes.
 """
