@@ -80,6 +80,8 @@ services:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_ecs_services
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_repository
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 
 # DescribeServices takes at most ten services a call.
@@ -137,9 +139,8 @@ class Services:
 
     def repository_uri(self, name):
         """The repository's URI, or None when it does not exist."""
-        found = self.ecr.call(f"describe repository {name}", "describe_repositories", answers={"RepositoryNotFoundException": {}},
-                              repositoryNames=[name]).get("repositories") or []
-        return found[0]["repositoryUri"] if found else None
+        found = find_repository(self.ecr, name, f"describe repository {name}")
+        return found["repositoryUri"] if found else None
 
     def described(self):
         """(cluster name, described service) for every service of every cluster of the region."""
@@ -149,9 +150,9 @@ class Services:
             arns = self.ecs.pages(f"list the services of cluster {name}", "list_services", missing={"serviceArns": []},
                                   cluster=cluster_arn)["serviceArns"]
             for start in range(0, len(arns), DESCRIBE_SERVICES_BATCH):
-                answer = self.ecs.call(f"describe the services of cluster {name}", "describe_services", missing={},
-                                       cluster=cluster_arn, services=arns[start:start + DESCRIBE_SERVICES_BATCH])
-                pairs += [(name, service) for service in answer.get("services") or []]
+                services = find_ecs_services(self.ecs, cluster_arn, arns[start:start + DESCRIBE_SERVICES_BATCH],
+                                             f"describe the services of cluster {name}")
+                pairs += [(name, service) for service in services]
         return pairs
 
     def container_images(self, arns):
