@@ -62,6 +62,11 @@ def find_security_groups(calls, vpc_id, names, action):
     return {group["GroupName"]: group for group in pages.get("SecurityGroups", [])}
 
 
+def find_flow_logs(calls, resource_ids, action):
+    """DescribeFlowLogs' flow logs of the resources ``resource_ids`` (VPCs, subnets, interfaces), every page."""
+    return calls.pages(action, "describe_flow_logs", Filter=[{"Name": "resource-id", "Values": list(resource_ids)}]).get("FlowLogs", [])
+
+
 def find_log_group(calls, name, action):
     """The log group ``name`` as DescribeLogGroups describes it, or None: read page by page with ``name`` as the
     prefix until ``name`` itself is found (more groups than a page holds may share the prefix)."""

@@ -160,6 +160,7 @@ existing:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_flow_logs
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
 
@@ -255,9 +256,7 @@ class Leftovers(Reader):
         if not asked:
             return []
         resources = unique([pair["resource_id"] for pair in asked])
-        flow_logs = self.calls("ec2").pages("read the flow logs of " + ", ".join(resources), "describe_flow_logs",
-                                            Filter=[{"Name": "resource-id", "Values": resources}])["FlowLogs"]
-        return flow_logs_left(asked, flow_logs)
+        return flow_logs_left(asked, find_flow_logs(self.calls("ec2"), resources, "read the flow logs of " + ", ".join(resources)))
 
 
 def main():

@@ -120,6 +120,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import MISSING
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import changed_fields
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_flow_logs
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -211,9 +212,7 @@ class FlowLog(Resource):
 
     def describe(self):
         """The flow logs of the resource into the log group, oldest first; None when there is none."""
-        listed = self.aws.pages(f"describe {self.what}", "describe_flow_logs",
-                                Filters=[{"Name": "resource-id", "Values": [self.name]}]).get("FlowLogs", [])
-        return ours(listed, self.name, self.params["log_group_name"]) or None
+        return ours(find_flow_logs(self.aws, [self.name], f"describe {self.what}"), self.name, self.params["log_group_name"]) or None
 
     def plan(self, current):
         params = self.params

@@ -100,3 +100,12 @@ def test_a_task_definition_is_described_with_what_is_included_and_answers_give_a
     with stubber:
         assert describes.find_task_definition(calls, "app", "describe app", include=["TAGS"]) == definition
         assert describes.find_task_definition(calls, "gone:1", "describe gone:1", answers={"ClientException": None}) is None
+
+
+def test_flow_logs_are_those_of_the_resources_every_page():
+    calls, stubber = calls_of("ec2")
+    filters = [{"Name": "resource-id", "Values": ["vpc-1", "subnet-2"]}]
+    stubber.add_response("describe_flow_logs", {"FlowLogs": [{"FlowLogId": "fl-1"}], "NextToken": "t"}, expected_params={"Filter": filters})
+    stubber.add_response("describe_flow_logs", {"FlowLogs": [{"FlowLogId": "fl-2"}]}, expected_params={"Filter": filters, "NextToken": "t"})
+    with stubber:
+        assert describes.find_flow_logs(calls, ("vpc-1", "subnet-2"), "read") == [{"FlowLogId": "fl-1"}, {"FlowLogId": "fl-2"}]
