@@ -48,6 +48,12 @@ def find_task_definition(calls, reference, action, include=(), answers=None):
                       **({"include": list(include)} if include else {}))
 
 
+def find_role(calls, name, action):
+    """The IAM role ``name`` as GetRole describes it (its tags included), or None."""
+    answer = calls.call(action, "get_role", missing=None, RoleName=name)
+    return None if answer is None else answer["Role"]
+
+
 def find_secret(calls, name, action):
     """DescribeSecret's answer for ``name`` (with ``Tags`` and, when it is scheduled for deletion, ``DeletedDate``),
     or None."""

@@ -119,6 +119,7 @@ unchecked:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_role
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_secret
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
 
@@ -286,7 +287,7 @@ class StacksReader(Reader):
             return self.calls("ec2").call(f"read the security group {physical}", "describe_security_groups", missing=None,
                                           answers={"InvalidGroup.NotFound": None}, GroupIds=[physical]) is not None
         if kind == "AWS::IAM::Role":
-            return self.calls("iam").call(f"read the role {physical}", "get_role", missing=None, RoleName=physical) is not None
+            return find_role(self.calls("iam"), physical, f"read the role {physical}") is not None
         if kind == "AWS::RDS::DBCluster":
             return self.db_cluster(physical) is not None
         if kind == "AWS::SecretsManager::Secret":

@@ -209,6 +209,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.compare import values_equal
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_role
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import CHANGED_MEANWHILE
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import Resource
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import resource_argument_spec
@@ -403,10 +404,9 @@ class Role(Resource):
 
     def describe(self):
         """The role as ``plan`` reads it, or None when it does not exist."""
-        role = self.aws.call(f"read {self.what}", "get_role", missing=None, RoleName=self.name)
+        role = find_role(self.aws, self.name, f"read {self.what}")
         if role is None:
             return None
-        role = role["Role"]
         inline = f"read the inline policies of {self.what}"
         policies = self.aws.pages(inline, "list_role_policies", RoleName=self.name)["PolicyNames"]
         attached = self.aws.pages(f"read the managed policies of {self.what}", "list_attached_role_policies", RoleName=self.name)

@@ -161,6 +161,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import Reader
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_flow_logs
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_role
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.ecs_task_definitions import active_revision_arns
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
 
@@ -241,7 +242,7 @@ class Leftovers(Reader):
 
     def left_iam_roles(self, names):
         return [name for name in unique(names)
-                if self.calls("iam").call(f"read the IAM role {name}", "get_role", answers={"NoSuchEntity": None}, RoleName=name)]
+                if find_role(self.calls("iam"), name, f"read the IAM role {name}")]
 
     def left_security_groups(self, asked):
         if not asked["names"]:

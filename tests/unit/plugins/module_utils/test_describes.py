@@ -109,3 +109,14 @@ def test_flow_logs_are_those_of_the_resources_every_page():
     stubber.add_response("describe_flow_logs", {"FlowLogs": [{"FlowLogId": "fl-2"}]}, expected_params={"Filter": filters, "NextToken": "t"})
     with stubber:
         assert describes.find_flow_logs(calls, ("vpc-1", "subnet-2"), "read") == [{"FlowLogId": "fl-1"}, {"FlowLogId": "fl-2"}]
+
+
+def test_a_role_is_the_one_get_role_answers_or_none():
+    calls, stubber = calls_of("iam")
+    role = {"Path": "/", "RoleName": "app", "RoleId": "AROA1234567890123456", "Arn": "arn:aws:iam::123456789012:role/app",
+            "CreateDate": "2026-12-04T00:00:00Z"}
+    stubber.add_response("get_role", {"Role": role}, expected_params={"RoleName": "app"})
+    stubber.add_client_error("get_role", "NoSuchEntity", expected_params={"RoleName": "gone"})
+    with stubber:
+        assert describes.find_role(calls, "app", "read app")["RoleName"] == "app"
+        assert describes.find_role(calls, "gone", "read gone") is None
