@@ -3,9 +3,10 @@
 # Copyright: Contributors to the nestjs_playground.infra collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The describe of each resource that both its managing module and module_utils/deployment.py's ``Reader``
-(``deployment_info``, ``deployment_status``, ``leftovers_info``) read, said once; the load balancer's and
-target group's is ``load_balancing.find_by_name``.
+"""The describe of each resource that both its managing module and the modules that only read it
+(module_utils/deployment.py's ``Reader`` under ``deployment_info``, ``deployment_status``, ``leftovers_info``
+and ``cloudformation_stacks_info``; ``ecs_service_images_info``, ``ecs_task_definition_info``) make, said
+once; the load balancer's and target group's is ``load_balancing.find_by_name``.
 
 Each takes the service's ``resource.ServiceCalls`` and ``action``, what a failure was doing (the managing
 module says ``describe ...``, the reader ``read the ...``). Each returns the resource as AWS describes it,
