@@ -26,8 +26,6 @@ from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes 
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_secret
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_security_groups
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import find_task_definition
-# Read here by leftovers_info's tests, from before the log group's describe moved to describes.py.
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import log_group_named  # pylint: disable=unused-import
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.load_balancing import find_by_name
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.resource import ServiceCalls
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.times import as_text

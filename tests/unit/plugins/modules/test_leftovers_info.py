@@ -1,7 +1,7 @@
 """What leftovers_info counts as left, from AWS's answers: services by status, exact names, flow logs by
 resource and log group; and how it batches the service reads."""
 
-from ansible_collections.nestjs_playground.infra.plugins.module_utils.deployment import log_group_named
+from ansible_collections.nestjs_playground.infra.plugins.module_utils.describes import log_group_named
 from ansible_collections.nestjs_playground.infra.plugins.module_utils.flow_logs import delivers_to
 from ansible_collections.nestjs_playground.infra.plugins.modules.leftovers_info import anything_found
 from ansible_collections.nestjs_playground.infra.plugins.modules.leftovers_info import flow_logs_left
